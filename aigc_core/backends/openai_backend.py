@@ -1,0 +1,136 @@
+"""Any OpenAI-compatible chat server (vLLM, TGI, llama.cpp, Ollama, OpenAI) via the openai client.
+
+Retries: the client's own retries are switched off (``max_retries=0``). Transport failures are
+raised as retryable ``BackendError`` and retried in one place only, ``aigc_core.retry``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..errors import BackendError, ConfigError
+from ..jobs import Usage
+from .base import Completion, CompletionRequest, ModelConfig, parse_settings
+
+#: How each server dialect wants a JSON schema passed (a dispatch table, one entry per form).
+StructuredForm = Literal["json_schema", "json_object_schema", "json_object", "none"]
+
+
+def _json_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "output", "schema": schema}}
+
+
+def _json_object_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    # llama.cpp's servers read the schema beside the json_object type.
+    return {"type": "json_object", "schema": schema}
+
+
+_RESPONSE_FORMATS = {
+    "json_schema": _json_schema,
+    "json_object_schema": _json_object_schema,
+    "json_object": lambda schema: {"type": "json_object"},
+    "none": lambda schema: None,
+}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str = Field(description="e.g. http://127.0.0.1:8000/v1")
+    model: str = Field(description="The model id the server knows.")
+    api_key_env: str | None = Field(None, description="Env var holding the API key.")
+    timeout: float = Field(120.0, gt=0, description="Seconds per request.")
+    connect_timeout: float = Field(5.0, gt=0)
+    structured_output: StructuredForm = "json_schema"
+
+
+class OpenAIBackend:
+    """Chat completions over HTTP.
+
+    >>> backend = OpenAIBackend(ModelConfig(name="m", backend="openai",
+    ...     base_url="http://127.0.0.1:8000/v1", model="smollm2"))
+    """
+
+    kind = "openai"
+
+    def __init__(self, config: ModelConfig):
+        import openai
+
+        self.settings: Settings = parse_settings(config, Settings)
+        self.model_id = self.settings.model
+        key = "not-needed"
+        if self.settings.api_key_env:
+            key = os.environ.get(self.settings.api_key_env, "")
+            if not key:
+                raise ConfigError(
+                    f"models.{config.name}.api_key_env names {self.settings.api_key_env!r}, "
+                    "which is not set in the environment"
+                )
+        self._openai = openai
+        self._client = openai.OpenAI(
+            base_url=self.settings.base_url,
+            api_key=key,
+            max_retries=0,
+            timeout=openai.Timeout(self.settings.timeout, connect=self.settings.connect_timeout),
+        )
+
+    def complete(self, request: CompletionRequest) -> Completion:
+        opts = request.options
+        kwargs: dict[str, Any] = {
+            "model": self.model_id,
+            "messages": [m.model_dump() for m in request.messages],
+        }
+        for name in ("temperature", "top_p", "max_tokens", "seed", "stop"):
+            value = getattr(opts, name)
+            if value is not None:
+                kwargs[name] = value
+        if request.json_schema is not None:
+            fmt = _RESPONSE_FORMATS[self.settings.structured_output](request.json_schema)
+            if fmt is not None:
+                kwargs["response_format"] = fmt
+        try:
+            resp = self._client.chat.completions.create(**kwargs)
+        except self._openai.APIStatusError as exc:
+            raise _status_error(exc) from exc
+        except (self._openai.APITimeoutError, self._openai.APIConnectionError) as exc:
+            raise BackendError(f"{self.settings.base_url}: {exc}", retryable=True) from exc
+        choice = resp.choices[0]
+        usage = Usage()
+        if resp.usage is not None:
+            usage = Usage(
+                prompt_tokens=resp.usage.prompt_tokens or 0,
+                completion_tokens=resp.usage.completion_tokens or 0,
+            )
+        return Completion(
+            text=choice.message.content or "",
+            usage=usage,
+            finish_reason=choice.finish_reason,
+            model_id=resp.model or self.model_id,
+        )
+
+
+def _status_error(exc: Any) -> BackendError:
+    status = exc.status_code
+    retry_after = _retry_after(exc.response.headers.get("retry-after"))
+    retryable = status in (408, 409, 429) or status >= 500
+    return BackendError(
+        f"model server answered HTTP {status}: {exc.message}",
+        retryable=retryable,
+        retry_after=retry_after,
+    )
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # HTTP-date form: fall back to our own backoff
+
+
+def register(register):
+    register("openai", OpenAIBackend)

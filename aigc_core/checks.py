@@ -1,0 +1,84 @@
+"""Small, reusable checks for plugin validators. Each returns a list of ``Problem``.
+
+>>> from aigc_core.checks import max_length, distinct
+>>> max_length("seo.title", "A very long title ...", 60)
+[]
+>>> distinct("headlines", ["Solar is up", "solar is up!"])
+[Problem(field='headlines[1]', message='repeats headlines[0] ...')]
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+from .problems import Problem
+
+Counter = Callable[[str], int]
+
+
+def display_width(text: str) -> int:
+    """Characters counted the way ad platforms count them: East Asian wide and full-width
+    characters (CJK, full-width forms) count 2, everything else 1."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+_WORD = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def max_length(field: str, text: str, limit: int, counter: Counter = len,
+               unit: str = "characters") -> list[Problem]:
+    size = counter(text)
+    if size > limit:
+        return [Problem(field=field, code="too_long",
+                        message=f"is {size} {unit}; at most {limit} allowed, shorten it")]
+    return []
+
+
+def min_length(field: str, text: str, limit: int, counter: Counter = len,
+               unit: str = "characters") -> list[Problem]:
+    size = counter(text)
+    if size < limit:
+        return [Problem(field=field, code="too_short",
+                        message=f"is {size} {unit}; at least {limit} needed")]
+    return []
+
+
+def count_between(field: str, items: Sequence[object], low: int, high: int) -> list[Problem]:
+    if not low <= len(items) <= high:
+        wanted = f"exactly {low}" if low == high else f"between {low} and {high}"
+        return [Problem(field=field, code="count",
+                        message=f"has {len(items)} items; {wanted} required")]
+    return []
+
+
+def normalise(text: str) -> str:
+    """Case-, space- and punctuation-insensitive form used to spot duplicates."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
+
+
+def distinct(field: str, items: Sequence[str]) -> list[Problem]:
+    """Items must differ beyond case, spacing and punctuation."""
+    seen: dict[str, int] = {}
+    problems = []
+    for index, item in enumerate(items):
+        key = normalise(item)
+        if key in seen:
+            problems.append(Problem(field=f"{field}[{index}]", code="duplicate",
+                                    message=f"repeats {field}[{seen[key]}] ({item!r}); "
+                                            "write a different variant"))
+        else:
+            seen[key] = index
+    return problems
+
+
+def not_blank(field: str, text: str) -> list[Problem]:
+    if not text.strip():
+        return [Problem(field=field, code="empty", message="is empty")]
+    return []

@@ -1,0 +1,62 @@
+"""Problems: what a validator found wrong, addressed by a field path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Problem(BaseModel):
+    """One thing wrong with an input or an output.
+
+    ``field`` is a dotted path into the data (``"seo.title"``, ``"headlines[2]"``), or ``""``
+    for the whole value. ``message`` says what is wrong and, where it can, what would be right:
+
+    >>> Problem(field="seo.title", message="is 72 characters; at most 60 allowed")
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str = ""
+    message: str
+    code: str = "invalid"
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """Render a pydantic error location as ``a.b[2].c``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def from_validation_error(errors: Iterable[dict], prefix: str = "") -> list[Problem]:
+    """Turn ``ValidationError.errors()`` into problems naming each field and what was expected."""
+    problems = []
+    for err in errors:
+        path = field_path(err.get("loc", ()))
+        if prefix:
+            path = f"{prefix}.{path}" if path else prefix
+        problems.append(Problem(field=path, message=_explain(err), code=err.get("type", "invalid")))
+    return problems
+
+
+def _explain(err: dict) -> str:
+    msg = err.get("msg", "invalid value")
+    if err.get("type") == "missing":
+        return "is required but missing"
+    if err.get("type") == "extra_forbidden":
+        return "is not an accepted field; remove it (check the spelling against the input schema)"
+    if "input" in err and err.get("type") != "missing":
+        shown = repr(err["input"])
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        return f"{msg} (got {shown})"
+    return msg

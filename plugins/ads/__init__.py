@@ -1,0 +1,1 @@
+"""The ads plugin (being written)."""

@@ -1,0 +1,1 @@
+"""The education plugin (being written)."""

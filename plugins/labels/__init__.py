@@ -1,0 +1,1 @@
+"""The labels plugin (being written)."""

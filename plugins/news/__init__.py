@@ -1,0 +1,1 @@
+"""The news plugin (being written)."""
