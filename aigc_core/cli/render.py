@@ -15,7 +15,7 @@ def export(result: Result, registered: RegisteredGenerator, fmt: str, data) -> s
     generator = registered.generator
     if fmt == "json":
         return result.model_dump_json(indent=2)
-    if fmt == "text":
+    if fmt == "text" and "text" not in generator.exporters:
         if result.output is not None:
             return json.dumps(result.output, indent=2, ensure_ascii=False)
         return result.text or ""
