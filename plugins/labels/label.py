@@ -1,0 +1,104 @@
+"""Putting the explicit (visible) and implicit (machine-readable) AI labels on a result.
+
+Both go to ``result.metadata["ai_label"]``; a text result also gets the visible label in its
+text. A structured output is left untouched so it still validates against its schema: its
+exporters show the label from ``metadata["ai_label"]["explicit"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from pydantic import BaseModel
+
+from aigc_core import Result
+
+from .digest import Content, sha256
+from .settings import LabelSettings
+
+METADATA_KEY = "ai_label"
+
+#: IPTC Digital Source Type for content made by a trained model (as in C2PA and XMP).
+IPTC_TRAINED_ALGORITHMIC_MEDIA = (
+    "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+)
+
+#: The fields of the GB 45438-2025 implicit label (its "AIGC" metadata object), in its order.
+GB_FIELDS = ("Label", "ContentProducer", "ProduceID", "ReservedCode1", "ContentPropagator",
+             "PropagateID", "ReservedCode2")
+#: Those a producer must fill; the propagator fields stay empty until someone publishes it.
+GB_REQUIRED = ("Label", "ContentProducer", "ProduceID", "ReservedCode1")
+#: GB 45438 ``Label`` values.
+GB_LABEL_VALUES = {"1": "AI-generated", "2": "possibly AI-generated",
+                   "3": "suspected AI-generated"}
+AI_GENERATED = "1"
+
+#: Input fields that name the language of the output; a translation's output is in its target.
+LANGUAGE_FIELDS = ("target_language", "language")
+
+PLACERS: dict[str, Callable[[str, str, str], str]] = {
+    "start": lambda text, label, separator: f"{label}{separator}{text}",
+    "end": lambda text, label, separator: f"{text}{separator}{label}",
+}
+REMOVERS: dict[str, Callable[[str, str, str], str]] = {
+    "start": lambda text, label, separator: text.removeprefix(f"{label}{separator}"),
+    "end": lambda text, label, separator: text.removesuffix(f"{separator}{label}"),
+}
+
+
+def language_of(data: BaseModel) -> str | None:
+    """The output language a job's validated input names, if any."""
+    for name in LANGUAGE_FIELDS:
+        value = getattr(data, name, None)
+        value = getattr(value, "value", value)  # an Enum member
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def apply(result: Result, settings: LabelSettings, language: str | None) -> None:
+    """Label a succeeded result in place."""
+    explicit = settings.explicit_for(language)
+    content: Content = "output" if result.output is not None else "text"
+    if content == "text":
+        result.text = PLACERS[explicit.position](result.text or "", explicit.text,
+                                                 settings.separator)
+    digest = sha256(content, result.output if content == "output" else result.text)
+    result.metadata[METADATA_KEY] = {
+        # ``embedded``: the label is already part of ``result.text`` (exporters must not repeat
+        # it); ``separator`` lets ``remove`` give back the text exactly as generated.
+        "explicit": {**explicit.model_dump(), "embedded": content == "text",
+                     "separator": settings.separator},
+        "implicit": implicit_label(result, settings, content, digest),
+    }
+
+
+def remove(text: str, explicit: dict[str, Any]) -> str:
+    """The text as generated, from a text labelled with ``explicit`` (its metadata entry): for
+    re-checking a text result against its generator's limits, which the label is not part of."""
+    return REMOVERS[explicit["position"]](text, explicit["text"], explicit["separator"])
+
+
+def implicit_label(result: Result, settings: LabelSettings, content: Content,
+                   digest: str) -> dict[str, Any]:
+    provenance = result.provenance
+    finished = provenance.finished_at or datetime.now(timezone.utc)
+    return {
+        "Label": AI_GENERATED,
+        "ContentProducer": settings.content_producer,
+        "ProduceID": result.job_id,
+        # GB 45438 reserves ReservedCode1 for the producer's own use (such as protecting the
+        # label): it carries the integrity digest, prefixed with its algorithm.
+        "ReservedCode1": f"sha256:{digest}",
+        "ContentPropagator": settings.content_propagator,
+        "PropagateID": result.job_id if settings.content_propagator else "",
+        "ReservedCode2": "",
+        "digitalSourceType": IPTC_TRAINED_ALGORITHMIC_MEDIA,
+        "generator": provenance.generator,
+        "model": provenance.model_id or provenance.model,
+        "time": finished.isoformat(),
+        "sha256": digest,
+        "sha256_of": content,
+    }
