@@ -9,8 +9,8 @@ import click
 
 from ..batch import ResultWriter, completed_ids, read_batch
 from ..options import GenerationOptions
+from .common import handle_errors
 from .inputs import parse_pairs, read_input
-from .main import handle_errors
 from .render import export, report_failure
 
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .main import handle_errors
+from .common import handle_errors
 
 
 def _fields(model) -> str:

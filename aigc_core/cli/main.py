@@ -3,44 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
 
 from ..errors import AigcError
-
-
-class Ctx:
-    """Builds the engine once, on first use, so ``aigc --help`` never loads plugins."""
-
-    def __init__(self, config: str | None):
-        self.config = config
-        self._engine = None
-
-    @property
-    def engine(self):
-        if self._engine is None:
-            from ..engine import Engine
-
-            self._engine = Engine.from_config(self.config)
-        return self._engine
-
-
-def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Show an aigc error as one clear message and exit 2, without a traceback."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except AigcError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-
-    return wrapper
+from .common import Ctx
 
 
 @click.group()
@@ -57,9 +24,11 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 
 def _register_commands() -> None:
+    from aigc_workers import cli as queue
+
     from . import generate, inspect
 
-    for module in (inspect, generate):
+    for module in (inspect, generate, queue):
         for command in module.COMMANDS:
             cli.add_command(command)
     _plugin_commands()

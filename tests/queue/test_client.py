@@ -1,0 +1,163 @@
+"""The client API and the queue commands against real Redis and real workers: validation
+before queueing, idempotency keys, job states, cancel, batches, fan-out and chains."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from redis import Redis
+
+from aigc_core import InvalidInput, Job
+from aigc_core.cli.main import cli
+from aigc_workers import client as client_module
+from aigc_workers.client import Client, JobCancelled, JobNotFinished
+from aigc_workers.protocol import Step, message_kwargs
+from tests.queue.conftest import read_calls, texts_run
+from tests.support.ports import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+
+def work(text: str, model: str = "qtest", **fields) -> Job:
+    return Job(generator="qtest.work", model=model, input={"text": text, **fields})
+
+
+def test_bad_input_is_refused_before_anything_is_queued(client: Client, redis_server):
+    with pytest.raises(InvalidInput) as refused:
+        client.submit(Job(generator="qtest.work", model="qtest", input={"txet": "typo"}))
+    assert {p.field for p in refused.value.problems} >= {"input.text", "input.txet"}
+    with pytest.raises(InvalidInput) as batch:
+        client.submit_batch([work("fine"), work("x", sleep=-1)])
+    assert [p.field for p in batch.value.problems] == ["jobs[1].input.sleep"]
+    redis = Redis.from_url(redis_server.url)
+    assert redis.keys("*") == []  # not even the valid job of the batch was queued
+
+
+def keyed(job: Job, key: str) -> Job:
+    return job.model_copy(update={"idempotency_key": key})
+
+
+def test_idempotency_key_returns_the_first_job_and_its_result(
+    client: Client, worker, qtest_log, monkeypatch: pytest.MonkeyPatch
+):
+    first = client.submit(keyed(work("first", sleep=0.5), "k1"))
+    assert client.submit(keyed(work("second"), "k1")) == first
+
+    # A submitter that died between registering its job and sending it: a repeat submit with
+    # the key sends the registered job (once it is older than RESEND_AFTER).
+    orphan = keyed(work("orphan"), "k2")
+    client.store.register(orphan, "aigc.qtest", message_kwargs(orphan))
+    monkeypatch.setattr(client_module, "RESEND_AFTER", 0.0)
+    assert client.submit(keyed(work("retried"), "k2")) == orphan.id
+
+    worker(pool="threads", concurrency=2)
+    result = client.result(first, timeout=60)
+    assert result.ok and result.text == "first"
+    assert client.result(client.submit(keyed(work("third"), "k1")), timeout=5) == result
+    assert client.result(orphan.id, timeout=30).text == "orphan"
+    assert texts_run(qtest_log, "start") == {"first": 1, "orphan": 1}
+
+
+def test_job_states_and_cancel(client: Client, worker, qtest_log):
+    queued = client.submit(work("never runs"))
+    assert client.status(queued).state == "queued"
+    assert client.cancel(queued)
+    assert client.status(queued).state == "cancelled"
+    assert client.status("no-such-job").state == "unknown"
+
+    worker(pool="threads", concurrency=3)
+    slow = client.submit(work("slow", sleep=3))
+    good = client.submit(work("good"))
+    bad = client.submit(work("bad", fail=True))
+    wait_until(lambda: client.status(slow).state == "started", 30, "slow job to start")
+    running = client.status(slow)
+    assert running.attempts == 1 and running.worker.startswith("w1@")
+    with pytest.raises(JobNotFinished):
+        client.result(slow, timeout=0.2)
+    assert client.cancel(slow)  # running: its result will be thrown away
+
+    assert client.result(good, timeout=30).ok
+    failed = client.result(bad, timeout=30)
+    assert failed.status == "failed" and failed.error.kind == "model"
+    assert "asked to fail" in failed.error.message
+    assert not client.cancel(good)  # finished jobs stay finished
+    assert client.status(good).state == "succeeded" and client.status(bad).state == "failed"
+
+    wait_until(lambda: texts_run(qtest_log).get("slow") == 1, 30, "slow job's model call")
+    with pytest.raises(JobCancelled):
+        client.result(slow, timeout=5)
+    assert client.status(slow).state == "cancelled"
+    assert client.store.result(slow) is None
+    assert "never runs" not in {text for _, _, text in read_calls(qtest_log)}
+
+
+def test_batch_fan_out_and_chain(client: Client, worker):
+    worker(queues=("aigc.qtest", "aigc.qtest2"), pool="threads", concurrency=4)
+    ids = client.submit_batch([work(f"batch {i}") for i in range(3)])
+    results = client.wait(ids, timeout=60)
+    assert [r.text for r in results.values()] == ["batch 0", "batch 1", "batch 2"]
+
+    group = client.fan_out(work("ab"), [{"text": "variant a"}, {"text": "variant b"}])
+    assert [r.text for r in client.collect(group, timeout=60).values()] == [
+        "variant a", "variant b"]
+
+    then = [Step(generator="qtest.work", model="qtest", map={"text": "text"}),
+            Step(generator="qtest.work", model="qtest2", map={"text": "text"},
+                 fan_out=[{"sleep": 0}, {"sleep": 0.2}, {"sleep": 0.1}])]
+    chain = client.chain(work("article"), then)
+    collected = client.collect(chain, timeout=60)
+    assert len(collected) == 1 + 1 + 3
+    assert all(r is not None and r.ok and r.text == "article" for r in collected.values())
+    leaves = [collected[job_id] for job_id in chain.leaves]
+    assert [r.provenance.model for r in leaves] == ["qtest2"] * 3
+
+    broken = client.chain(work("fails", fail=True), then)
+    collected = client.collect(broken, timeout=60)
+    assert collected[broken.id].status == "failed"
+    assert [collected[job_id] for job_id in broken.job_ids[1:]] == [None] * 4  # never ran
+
+    unmapped = client.chain(work("no output"), [Step(generator="qtest.work", model="qtest",
+                                                     map={"text": "output.text"})])
+    child = client.collect(unmapped, timeout=60)[unmapped.leaves[0]]
+    assert (child.status, child.error.kind) == ("failed", "invalid_input")
+    assert "nothing at 'output.text' (stopped at 'text')" in child.error.message
+
+
+def test_queue_commands(queue_config, models_config, enabled_plugins, worker, tmp_path: Path):
+    env = {"AIGC_QUEUE": json.dumps(queue_config), "AIGC_MODELS": json.dumps(models_config),
+           "AIGC_ENABLE_PLUGINS": ",".join(enabled_plugins)}
+    runner = CliRunner()
+
+    def aigc(*args: str):
+        return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
+
+    queued = aigc("submit", "qtest.work", "-m", "qtest", "-p", "text=hello", "-k", "cli-1")
+    job_id = queued.stdout.strip()
+    assert queued.exit_code == 0 and job_id
+    assert aigc("submit", "qtest.work", "-m", "qtest", "-p", "text=hi",
+                "-k", "cli-1").stdout.strip() == job_id
+    assert "state: queued" in aigc("status", job_id).stdout
+    pending = aigc("result", job_id)
+    assert pending.exit_code == 2 and "is queued" in pending.stderr
+    refused = aigc("submit", "qtest.work", "-m", "qtest", "-p", "sleep=1")
+    assert refused.exit_code == 2 and "input.text" in refused.stderr
+
+    worker(pool="threads", concurrency=2)
+    assert aigc("result", job_id, "--wait", "--timeout", "60").stdout.strip() == "hello"
+    waited = aigc("submit", "qtest.work", "-m", "qtest", "-p", "text=now", "--wait", "--json")
+    assert json.loads(waited.stdout)["text"] == "now"
+    assert aigc("cancel", job_id).exit_code == 1  # finished already
+
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text('{"text": "one"}\n{"text": "two", "fail": true}\n', encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    done = aigc("submit", "qtest.work", "-m", "qtest", "--batch", str(batch), "--out", str(out),
+                "--timeout", "60")
+    assert done.exit_code == 1  # one job failed
+    assert "1 succeeded, 1 failed, 0 cancelled" in done.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["status"], r["text"]) for r in lines] == [("succeeded", "one"), ("failed", None)]
+    assert aigc("dead-letters").stdout == ""

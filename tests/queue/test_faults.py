@@ -1,0 +1,150 @@
+"""Nothing accepted is lost or done twice, whatever dies: pool processes, whole workers, Redis.
+
+Every test ends with the same check: each job has exactly one stored result, and the model
+finished each job once (the qtest backend logs every call's start and end with its pid).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from redis import Redis
+
+from aigc_core import Job
+from aigc_workers.client import Client
+from tests.queue.conftest import read_calls, texts_run
+from tests.support.ports import wait_until
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+
+
+def work(text: str, **fields) -> Job:
+    return Job(generator="qtest.work", model="qtest", input={"text": text, **fields})
+
+
+def running_pid(log: Path, text: str, timeout: float = 30) -> int:
+    """The pid whose model call for ``text`` started last, once one has."""
+    def started() -> list[int]:
+        return [pid for event, pid, seen in read_calls(log) if event == "start" and seen == text]
+
+    wait_until(lambda: bool(started()), timeout, f"a model call for {text!r}")
+    return started()[-1]
+
+
+def assert_each_done_once(client: Client, redis_server, ids: dict[str, str], log: Path) -> None:
+    """Every job succeeded with one stored result, and its model call completed once."""
+    results = client.wait(list(ids.values()), timeout=90)
+    for text, job_id in ids.items():
+        result = results[job_id]
+        assert result is not None and result.ok and result.text == text, (text, result)
+    stored = Redis.from_url(redis_server.url).keys("aigc:result:*")
+    assert sorted(key.decode().rpartition(":")[2] for key in stored) == sorted(ids.values())
+    assert texts_run(log) == dict.fromkeys(ids, 1)
+
+
+def test_a_pool_process_killed_mid_job(client: Client, worker, redis_server, qtest_log):
+    w = worker(concurrency=2)
+    ids = {text: client.submit(work(text, sleep=1.5)) for text in ("a", "b", "c", "d")}
+    victim = running_pid(qtest_log, "a")
+    assert victim in w.children()
+    os.kill(victim, signal.SIGKILL)
+    wait_until(lambda: client.status(ids["a"]).state == "retrying", 30, "a's second attempt")
+    assert "ended without a result" in client.status(ids["a"]).last_error
+    assert_each_done_once(client, redis_server, ids, qtest_log)
+    assert client.status(ids["a"]).attempts == 2  # requeued at once, run again
+    assert texts_run(qtest_log, "start")["a"] == 2
+    assert w.alive()
+
+
+def test_the_whole_worker_killed(client: Client, worker, redis_server, qtest_log):
+    doomed = worker(concurrency=2)
+    ids = {text: client.submit(work(text, sleep=2)) for text in ("a", "b", "c", "d")}
+    running_pid(qtest_log, "a")
+    running_pid(qtest_log, "b")
+    doomed.kill(signal.SIGKILL, whole=True)
+    worker(concurrency=2)  # a lost worker's jobs come back after the visibility timeout
+    assert_each_done_once(client, redis_server, ids, qtest_log)
+    assert [client.status(ids[t]).attempts for t in "abcd"] == [2, 2, 1, 1]
+
+
+def test_a_poison_job_is_dead_lettered_and_the_others_finish(
+    client: Client, worker, redis_server, qtest_log
+):
+    worker(concurrency=1)
+    poison = client.submit(work("poison", crash=True))
+    ids = {text: client.submit(work(text)) for text in ("x", "y", "z")}
+    failed = client.result(poison, timeout=90)
+    assert failed.status == "failed"
+    assert failed.error.message.startswith("dead-lettered after 3 attempt(s); last error: "
+                                           "attempt 3 on w1@")
+    status = client.status(poison)
+    assert (status.state, status.attempts, status.dead_letter) == ("failed", 3, True)
+    assert [entry.job_id for entry in client.dead_letters()] == [poison]
+    assert texts_run(qtest_log, "start")["poison"] == 3
+    results = client.wait(list(ids.values()), timeout=60)
+    assert all(r.ok for r in results.values())
+
+
+def test_redis_restarts_while_jobs_are_queued_and_running(
+    client: Client, worker, redis_server, qtest_log
+):
+    worker(concurrency=2)
+    ids = {text: client.submit(work(text, sleep=1.5)) for text in ("a", "b", "c", "d", "e")}
+    running_pid(qtest_log, "a")
+    running_pid(qtest_log, "b")
+    redis_server.restart(signal.SIGKILL, down_for=1.0)  # a crash: appendfsync keeps it all
+    assert_each_done_once_or_rerun(client, redis_server, ids, qtest_log)
+
+
+def assert_each_done_once_or_rerun(client: Client, redis_server, ids: dict[str, str],
+                                   log: Path) -> None:
+    """As ``assert_each_done_once``, except that a job running when the connection broke may
+    have been stopped and run again (its first run stored nothing)."""
+    results = client.wait(list(ids.values()), timeout=90)
+    assert all(r is not None and r.ok and r.text == t for t, r in zip(ids, results.values(),
+                                                                         strict=True))
+    stored = Redis.from_url(redis_server.url).keys("aigc:result:*")
+    assert len(stored) == len(ids)
+    assert set(texts_run(log)) == set(ids)
+
+
+def test_sigterm_lets_short_jobs_finish_and_requeues_the_rest_at_once(
+    client: Client, worker, redis_server, qtest_log
+):
+    leaving = worker(concurrency=2)
+    short = client.submit(work("short", sleep=1))
+    long = client.submit(work("long", sleep=5))
+    short_pid = running_pid(qtest_log, "short")
+    running_pid(qtest_log, "long")
+    stopped_at = time.monotonic()
+    assert leaving.stop(timeout=20) != -signal.SIGKILL
+    assert time.monotonic() - stopped_at < 10  # soft_shutdown_timeout is 3 s
+    # The long job went straight back to its queue, not to wait out the visibility timeout.
+    assert "Restoring 1 unacknowledged message(s)" in leaving.log()
+    redis = Redis.from_url(redis_server.url)
+    assert (redis.llen("aigc.qtest"), redis.hlen("unacked")) == (1, 0)
+    assert client.result(short, timeout=5).ok
+    assert [pid for e, pid, t in read_calls(qtest_log) if e == "end" and t == "short"] == [
+        short_pid]  # finished where it ran, during the soft shutdown
+    worker(concurrency=1)
+    assert client.result(long, timeout=60).ok
+    assert client.status(long).attempts == 2
+    assert_each_done_once(client, redis_server, {"short": short, "long": long}, qtest_log)
+
+
+def test_time_limits_fail_the_job_with_a_clear_reason(client: Client, worker, qtest_log):
+    worker(concurrency=2)
+    soft = client.submit(work("soft", sleep=30))
+    hard = client.submit(work("hard", sleep=30, stubborn=True))
+    stopped = client.result(soft, timeout=60)
+    assert (stopped.status, stopped.error.message) == (
+        "failed", "stopped at the soft time limit of 8s")
+    killed = client.result(hard, timeout=60)
+    assert (killed.status, killed.error.message) == (
+        "failed", "killed at the hard time limit of 10s")
+    assert client.status(hard).state == "failed"
+    assert texts_run(qtest_log, "start") == {"soft": 1, "hard": 1}  # neither ran again

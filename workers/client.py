@@ -1,0 +1,249 @@
+"""The Python API for queued jobs: submit, watch, collect, cancel.
+
+    from aigc_core import Job
+    from aigc_workers.client import Client
+
+    client = Client()                                   # settings from aigc.toml / AIGC_*
+    job_id = client.submit(Job(generator="news.headlines", input={"topic": "tides"}))
+    result = client.result(job_id, timeout=120)         # waits for a worker
+
+Input is validated here, before anything is queued (plugins are loaded, no model is), so a bad
+input never reaches a worker. See docs/jobs.md for workflows (fan-out, chains).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aigc_core import Engine, InvalidInput, Job, Problem, Result
+from aigc_core.config import Settings, load_settings
+from aigc_core.errors import AigcError
+
+from .app import AigcCelery, create_app
+from .protocol import TASK_NAME, Step, child_id, message_kwargs
+from .store import DeadLetter, JobStatus, Store, connect
+
+#: A registered job whose message is still unconfirmed after this long lost its submitter
+#: between registering and sending; a repeat submit with its idempotency key sends it.
+RESEND_AFTER = 30.0
+
+_POLL_MIN = 0.05
+_POLL_MAX = 0.5
+
+
+class JobCancelled(AigcError):
+    def __init__(self, job_id: str):
+        super().__init__(f"job {job_id} was cancelled; it has no result")
+
+
+class JobNotFinished(AigcError, TimeoutError):
+    def __init__(self, job_id: str, status: JobStatus, waited: float):
+        self.status = status
+        super().__init__(f"job {job_id} is {status.state} after {waited:.1f}s "
+                         f"(attempts: {status.attempts})")
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The jobs of a fan-out or chain: each job id with its parent's id (``None``: a root).
+
+    The ids are known at submit time (children derive theirs from their parent's), so the
+    whole workflow can be watched before its later steps exist.
+    """
+
+    id: str
+    parents: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def job_ids(self) -> list[str]:
+        return list(self.parents)
+
+    @property
+    def leaves(self) -> list[str]:
+        """The last step's jobs: the results a chain was run for."""
+        have_children = {parent for parent in self.parents.values() if parent}
+        return [job_id for job_id in self.parents if job_id not in have_children]
+
+
+def enqueue(app: AigcCelery, store: Store, job: Job, then: list[Step] | None = None) -> str:
+    """Register and send one job (already validated); returns the id that owns it.
+
+    With an idempotency key that an earlier job holds, nothing is sent and that job's id is
+    returned. A job id sent twice still runs once (the store keys execution by job id).
+    """
+    queue = app.queue_settings.queue_name(job.model)
+    message = message_kwargs(job, then)
+    owner, new = store.register(job, queue, message)
+    if owner != job.id:
+        unsent = store.unsent_message(owner, RESEND_AFTER)
+        if unsent is not None:
+            _send(app, store, owner, *unsent)
+        return owner
+    try:
+        _send(app, store, job.id, queue, message)
+    except Exception:
+        if new:
+            store.forget(job)  # so that a retried submit with the same key sends it
+        raise
+    return job.id
+
+
+def _send(app: AigcCelery, store: Store, job_id: str, queue: str,
+          message: dict[str, Any]) -> None:
+    app.send_task(TASK_NAME, kwargs=message, task_id=job_id, queue=queue)
+    store.mark_sent(job_id)
+
+
+class Client:
+    """Submits jobs to the worker fleet and reads their states and results. Thread-safe."""
+
+    def __init__(self, settings: Settings | None = None):
+        self.settings = settings or load_settings()
+        self.app = create_app(self.settings)
+        self.store = Store(connect(self.app.queue_settings), self.app.queue_settings)
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """For validation only: loads plugins, never a model."""
+        if self._engine is None:
+            self._engine = Engine(self.settings)
+        return self._engine
+
+    def close(self) -> None:
+        self.store.redis.close()
+        self.app.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- submitting -----------------------------------------------------------------------
+    def submit(self, job: Job) -> str:
+        """Validate and queue ``job``; returns its id (or, for a repeated idempotency key,
+        the id of the job first submitted with it). Raises ``InvalidInput`` before queueing."""
+        self.engine.validate(job)
+        return enqueue(self.app, self.store, job)
+
+    def submit_batch(self, jobs: Iterable[Job]) -> list[str]:
+        """Validate every job first (one bad input queues nothing), then queue them all."""
+        jobs = list(jobs)
+        problems: list[Problem] = []
+        for index, job in enumerate(jobs):
+            try:
+                self.engine.validate(job)
+            except AigcError as exc:
+                found = getattr(exc, "problems", None) or [Problem(message=str(exc))]
+                problems += [Problem(field=f"jobs[{index}].{p.field}".rstrip("."),
+                                     message=p.message, code=p.code) for p in found]
+        if problems:
+            raise InvalidInput("batch", problems)
+        return [enqueue(self.app, self.store, job) for job in jobs]
+
+    def fan_out(self, job: Job, overrides: list[dict[str, Any]]) -> Workflow:
+        """One job per item of ``overrides`` (input fields laid over ``job.input``), e.g. a
+        translation into several languages or A/B variants of an ad."""
+        if not overrides:
+            raise InvalidInput(job.generator, [Problem(field="overrides", message="is empty")])
+        jobs = [
+            job.model_copy(update={"id": child_id(job.id, index),
+                                   "input": {**job.input, **override},
+                                   "idempotency_key": None})
+            for index, override in enumerate(overrides)
+        ]
+        ids = self.submit_batch(jobs)
+        return Workflow(job.id, dict.fromkeys(ids))
+
+    def chain(self, job: Job, steps: list[Step]) -> Workflow:
+        """``job``, then each step on every successful result of the step before, e.g.
+        article -> summary -> translations. Mapped fields are validated when a step runs."""
+        self.engine.validate(job)
+        for index, step in enumerate(steps):
+            self._check_step(index, step)
+        root = enqueue(self.app, self.store, job, steps)
+        return Workflow(root, _chain_tree(root, steps))
+
+    def _check_step(self, index: int, step: Step) -> None:
+        self.engine.generator(step.generator)
+        if step.model not in self.settings.models:
+            raise InvalidInput(step.generator, [Problem(
+                field=f"steps[{index}].model", message=f"no model named {step.model!r}")])
+
+    # -- watching -------------------------------------------------------------------------
+    def status(self, job_id: str) -> JobStatus:
+        return self.store.status(job_id)
+
+    def result(self, job_id: str, timeout: float | None = 0.0) -> Result:
+        """The job's result, waiting up to ``timeout`` seconds (``None``: as long as it takes).
+
+        Raises ``JobNotFinished`` when it has none yet, ``JobCancelled`` if it was cancelled.
+        """
+        results = self.wait([job_id], timeout)
+        result = results[job_id]
+        if result is None:
+            raise JobCancelled(job_id)
+        return result
+
+    def wait(self, job_ids: list[str], timeout: float | None = None,
+             progress: Callable[[int], None] | None = None) -> dict[str, Result | None]:
+        """Wait for every job to finish; ``None`` for cancelled ones. ``progress(n)`` is called
+        with the number of newly finished jobs as they finish."""
+        return self._poll(Workflow("", dict.fromkeys(job_ids)), timeout, progress)
+
+    def collect(self, workflow: Workflow, timeout: float | None = None) -> dict[str, Result | None]:
+        """Every job's result, in order; ``None`` for a job that was cancelled or never ran
+        because a job before it in the chain did not succeed."""
+        return self._poll(workflow, timeout, None)
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a job that has not finished: a queued one never runs, a running one's result
+        is discarded. False if it had already finished."""
+        return self.store.cancel(job_id) == "cancelled"
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        return self.store.dead_letters(limit)
+
+    def _poll(self, workflow: Workflow, timeout: float | None,
+              progress: Callable[[int], None] | None) -> dict[str, Result | None]:
+        started = time.monotonic()
+        settled: dict[str, Result | None] = {}
+        final: dict[str, str] = {}
+        pause = _POLL_MIN
+        while True:
+            pending = [job_id for job_id in workflow.parents if job_id not in settled]
+            before = len(settled)
+            for status in self.store.statuses(pending):
+                parent = workflow.parents[status.id]
+                if status.final:
+                    final[status.id] = status.state
+                    settled[status.id] = (None if status.state == "cancelled"
+                                          else self.store.result(status.id))
+                elif parent in final and final[parent] != "succeeded":
+                    final[status.id] = "skipped"  # its parent failed: it will never exist
+                    settled[status.id] = None
+            if progress is not None and len(settled) > before:
+                progress(len(settled) - before)
+            if len(settled) == len(workflow.parents):
+                return {job_id: settled[job_id] for job_id in workflow.parents}
+            waited = time.monotonic() - started
+            if timeout is not None and waited >= timeout:
+                first = next(job_id for job_id in workflow.parents if job_id not in settled)
+                raise JobNotFinished(first, self.store.status(first), waited)
+            time.sleep(pause if timeout is None else min(pause, timeout - waited))
+            pause = min(_POLL_MAX, pause * 1.5)
+
+
+def _chain_tree(root: str, steps: list[Step]) -> dict[str, str | None]:
+    parents: dict[str, str | None] = {root: None}
+    level = [root]
+    for step in steps:
+        children = {child_id(parent, index): parent for parent in level
+                    for index in range(max(1, len(step.fan_out)))}
+        parents.update(children)
+        level = list(children)
+    return parents

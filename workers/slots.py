@@ -1,0 +1,203 @@
+"""A fleet-wide cap on requests in flight to one model endpoint, held in Redis.
+
+Every worker process of the fleet takes a *lease* before it calls the endpoint and gives it back
+after. The leases of an endpoint live in one sorted set, scored by their expiry time (Redis
+server time, so worker clocks do not matter). Taking a lease first drops the expired ones, so a
+worker that crashed mid-call (SIGKILL, OOM, lost box) leaks its slot for at most ``lease_ttl``
+seconds. A call longer than that keeps its lease alive: one renewer thread per process extends
+every lease it holds every ``lease_ttl / 3`` seconds.
+
+    pool = SlotPool(redis, "vllm-a", limit=32)
+    with pool.hold(timeout=30):       # waits at most 30 s for a free slot
+        backend.complete(request)
+
+Waiting is polling with jittered backoff (bounded by ``timeout``), not a FIFO queue. A Redis
+outage while waiting counts as "no slot yet": a restart shorter than the wait is invisible to
+jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from aigc_core.errors import BackendError
+
+log = logging.getLogger(__name__)
+
+#: Take (or keep) the lease ARGV[3]: drop expired leases, then add or extend ours if it is
+#: already held or a slot is free. Returns 1 when the caller holds the lease afterwards.
+_TAKE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local expires = now + tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[3]) == false
+   and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], expires, ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]))
+return 1
+"""
+
+#: Live leases of an endpoint (expired ones dropped first).
+_COUNT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+return redis.call('ZCARD', KEYS[1])
+"""
+
+_POLL_MIN = 0.01
+#: Waiters poll, so they are served in no particular order; a short ceiling keeps the wait of
+#: an unlucky one close to everyone else's.
+_POLL_MAX = 0.1
+
+
+class SlotTimeout(BackendError):
+    """No slot came free in time. Retryable: the retry layer backs off and asks again."""
+
+    def __init__(self, endpoint: str, limit: int, waited: float):
+        self.endpoint = endpoint
+        super().__init__(
+            f"model endpoint {endpoint!r}: all {limit} fleet-wide slots stayed busy for "
+            f"{waited:.1f}s (raise queue.endpoint_limits.{endpoint} if the server can take more)",
+            retryable=True,
+        )
+
+
+class SlotPool:
+    """The slots of one endpoint. Thread-safe; one instance per process and endpoint."""
+
+    def __init__(self, redis: Redis, endpoint: str, limit: int, *, lease_ttl: float = 30.0,
+                 prefix: str = "aigc"):
+        if limit < 1:
+            raise ValueError(f"slot limit for {endpoint!r} must be at least 1, got {limit}")
+        if lease_ttl <= 0:
+            raise ValueError(f"lease_ttl must be positive, got {lease_ttl}")
+        self.endpoint = endpoint
+        self.limit = limit
+        self.lease_ttl = lease_ttl
+        self.key = f"{prefix}:slots:{endpoint}"
+        self._redis = redis
+        self._take = redis.register_script(_TAKE)
+        self._count = redis.register_script(_COUNT)
+        self._renewer = _Renewer(self)
+
+    def try_acquire(self, token: str | None = None) -> str | None:
+        """Take a slot now if one is free: returns the lease token, or ``None``.
+
+        A lease taken this way is not renewed; give it back with ``release``.
+        """
+        token = token or uuid.uuid4().hex
+        held = self._take(keys=[self.key], args=[self.limit, self._ttl_ms, token])
+        return token if held == 1 else None
+
+    def release(self, token: str) -> None:
+        self._redis.zrem(self.key, token)
+
+    def in_use(self) -> int:
+        """Leases currently held across the fleet."""
+        return int(self._count(keys=[self.key]))
+
+    @contextmanager
+    def hold(self, timeout: float) -> Iterator[str]:
+        """Hold a slot for the ``with`` block, waiting at most ``timeout`` seconds for one.
+
+        Raises ``SlotTimeout`` (a retryable ``BackendError``) when none comes free in time.
+        """
+        token = self._wait_for_slot(timeout)
+        self._renewer.add(token)
+        try:
+            yield token
+        finally:
+            self._renewer.discard(token)
+            try:
+                self.release(token)
+            except RedisError as exc:  # the lease expires on its own; nothing leaks
+                log.warning("could not release slot of %s (%s); it expires in %.0fs",
+                            self.endpoint, exc, self.lease_ttl)
+
+    @property
+    def _ttl_ms(self) -> int:
+        return max(1, int(self.lease_ttl * 1000))
+
+    def _wait_for_slot(self, timeout: float) -> str:
+        token = uuid.uuid4().hex
+        started = time.monotonic()
+        deadline = started + timeout
+        pause = _POLL_MIN
+        while True:
+            try:
+                if self.try_acquire(token) is not None:
+                    return token
+            except RedisError as exc:
+                log.warning("slot of %s: Redis unavailable (%s); still waiting",
+                            self.endpoint, exc)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SlotTimeout(self.endpoint, self.limit, time.monotonic() - started)
+            # Jitter spreads the retries of many waiting threads across the fleet.
+            time.sleep(min(left, random.uniform(_POLL_MIN, pause)))
+            pause = min(_POLL_MAX, pause * 2)
+
+
+class _Renewer:
+    """Extends the leases this process holds on one pool, from a daemon thread.
+
+    Started lazily and restarted after a fork (a prefork child inherits no threads).
+    """
+
+    def __init__(self, pool: SlotPool):
+        self._pool = pool
+        self._tokens: set[str] = set()
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+
+    def add(self, token: str) -> None:
+        with self._lock:
+            self._tokens.add(token)
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._tokens &= {token}  # leases copied from the parent are not ours to renew
+                threading.Thread(target=self._run, daemon=True,
+                                 name=f"slot-renewer-{self._pool.endpoint}").start()
+
+    def discard(self, token: str) -> None:
+        with self._lock:
+            self._tokens.discard(token)
+
+    def _run(self) -> None:
+        interval = self._pool.lease_ttl / 3
+        while True:  # a daemon thread: lives as long as its process
+            time.sleep(interval)
+            with self._lock:
+                tokens = list(self._tokens)
+            for token in tokens:
+                self._renew(token)
+
+    def _renew(self, token: str) -> None:
+        try:
+            kept = self._pool.try_acquire(token) is not None
+            with self._lock:
+                released = token not in self._tokens
+            if released and kept:
+                self._pool.release(token)  # the call ended while we renewed: undo the renewal
+        except RedisError as exc:  # try again next round; the lease outlives a short outage
+            log.warning("could not renew slot of %s: %s", self._pool.endpoint, exc)
+            return
+        if not kept and not released:
+            log.warning("slot lease of %s expired during a call and the fleet is full; this "
+                        "call runs over the cap (lease_ttl %.0fs too short for Redis stalls?)",
+                        self._pool.endpoint, self._pool.lease_ttl)
