@@ -18,6 +18,10 @@ class GenerationOptions(BaseModel):
     top_p: float | None = Field(None, gt=0.0, le=1.0)
     max_tokens: int | None = Field(None, ge=1, le=32768, description="Per model call.")
     seed: int | None = None
+    frequency_penalty: float | None = Field(
+        None, ge=-2.0, le=2.0, description="Penalise tokens by how often they appeared; "
+        "small models repeat themselves without it.")
+    presence_penalty: float | None = Field(None, ge=-2.0, le=2.0)
     stop: list[str] | None = None
     max_repairs: int | None = Field(
         None, ge=0, le=10, description="Repair attempts after the first answer fails validation."

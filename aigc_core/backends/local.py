@@ -102,8 +102,9 @@ class LocalBackend:
             "max_tokens": opts.max_tokens,
             "stop": opts.stop or [],
         }
-        if opts.seed is not None:
-            kwargs["seed"] = opts.seed
+        for name in ("seed", "frequency_penalty", "presence_penalty"):
+            if getattr(opts, name) is not None:
+                kwargs[name] = getattr(opts, name)
         if request.json_schema is not None:
             kwargs["response_format"] = {"type": "json_object", "schema": request.json_schema}
         try:

@@ -83,7 +83,8 @@ class OpenAIBackend:
             "model": self.model_id,
             "messages": [m.model_dump() for m in request.messages],
         }
-        for name in ("temperature", "top_p", "max_tokens", "seed", "stop"):
+        for name in ("temperature", "top_p", "max_tokens", "seed", "stop", "frequency_penalty",
+                     "presence_penalty"):
             value = getattr(opts, name)
             if value is not None:
                 kwargs[name] = value
