@@ -70,6 +70,10 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="The [queue] table: read and validated by aigc_workers.settings.",
     )
+    gateway: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The [gateway] table: read and validated by aigc_gateway.settings.",
+    )
     plugin_settings: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-plugin settings, read by plugins by their name."
     )

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aigc_plugins.labels import digest, label
-from aigc_plugins.labels.settings import LabelSettings
-from aigc_plugins.labels.verify import verify, verify_document
 from click.testing import CliRunner
 from pydantic import BaseModel, ConfigDict, Field
 
 from aigc_core import Engine, GenerationOptions, Generator, Problem, Result
 from aigc_core.checks import max_length, not_blank
 from aigc_core.cli.main import cli
+from aigc_plugins.labels import digest, label
+from aigc_plugins.labels.settings import LabelSettings
+from aigc_plugins.labels.verify import verify, verify_document
 from tests.support.fake_backend import scripted
 
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
