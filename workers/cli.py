@@ -14,7 +14,7 @@ import click
 
 from aigc_core.batch import read_batch
 from aigc_core.cli.common import handle_errors
-from aigc_core.cli.inputs import parse_pairs, read_input
+from aigc_core.cli.inputs import job_options, parse_pairs, read_input
 from aigc_core.cli.render import report_failure
 from aigc_core.config import load_settings
 from aigc_core.jobs import Job, Result
@@ -82,14 +82,7 @@ def worker(obj, queues: str | None, concurrency: int | None, pool: str, loglevel
 
 
 @click.command()
-@click.argument("generator")
-@click.option("--input", "-i", "input_file", type=click.Path(dir_okay=False, allow_dash=True),
-              help="JSON file with the input ('-' for standard input).")
-@click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE",
-              help="Input field; values that parse as JSON are JSON. Repeatable.")
-@click.option("--model", "-m", default="default", show_default=True)
-@click.option("--option", "-o", "option_pairs", multiple=True, metavar="KEY=VALUE",
-              help="Generation option, e.g. -o max_tokens=300.")
+@job_options
 @click.option("--idempotency-key", "-k", default=None,
               help="Submitting the same key again returns the first job's id.")
 @click.option("--batch", type=click.Path(exists=True, dir_okay=False, path_type=Path),

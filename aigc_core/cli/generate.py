@@ -10,19 +10,12 @@ import click
 from ..batch import ResultWriter, completed_ids, read_batch
 from ..options import GenerationOptions
 from .common import handle_errors
-from .inputs import parse_pairs, read_input
+from .inputs import job_options, parse_pairs, read_input
 from .render import export, report_failure
 
 
 @click.command()
-@click.argument("generator")
-@click.option("--input", "-i", "input_file", type=click.Path(dir_okay=False, allow_dash=True),
-              help="JSON file with the input ('-' for standard input).")
-@click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE",
-              help="Input field; values that parse as JSON are JSON. Repeatable.")
-@click.option("--model", "-m", default="default", show_default=True)
-@click.option("--option", "-o", "option_pairs", multiple=True, metavar="KEY=VALUE",
-              help="Generation option, e.g. -o temperature=0.7 -o max_tokens=300.")
+@job_options
 @click.option("--json", "as_json", is_flag=True, help="Print the full result with provenance.")
 @click.option("--format", "-f", "fmt", default=None,
               help="Export format: text, json, or one the generator offers (e.g. gift).")

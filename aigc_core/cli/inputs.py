@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+
+_JOB_OPTIONS = (
+    click.argument("generator"),
+    click.option("--input", "-i", "input_file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="JSON file with the input ('-' for standard input)."),
+    click.option("-p", "--param", "pairs", multiple=True, metavar="KEY=VALUE",
+                 help="Input field; values that parse as JSON are JSON. Repeatable."),
+    click.option("--model", "-m", default="default", show_default=True),
+    click.option("--option", "-o", "option_pairs", multiple=True, metavar="KEY=VALUE",
+                 help="Generation option, e.g. -o temperature=0.7 -o max_tokens=300."),
+)
+
+
+def job_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The arguments every command that makes jobs takes: GENERATOR, its input, model and
+    options (``aigc generate``, ``aigc submit``)."""
+    for decorator in reversed(_JOB_OPTIONS):
+        command = decorator(command)
+    return command
 
 
 def parse_pairs(pairs: tuple[str, ...]) -> dict[str, Any]:
