@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
@@ -26,10 +27,25 @@ class Problem(BaseModel):
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+#: How pydantic names the union member it tried (``str``, ``constrained-str``,
+#: ``function-after[...]``, ``list[str]``): not fields, so a field path must not show them.
+#: ``[key]`` (the key of a dict entry) is kept: it says which part of the entry is wrong.
+_UNION_TAG = re.compile(
+    r"^(str|int|float|bool|bytes|none|decimal|date|datetime|constrained-\w+"
+    r"|[a-z][a-z-]*\[.*\])$"
+)
+
+
+def _is_union_tag(part: str) -> bool:
+    return bool(_UNION_TAG.match(part))
+
+
 def field_path(loc: Sequence[str | int]) -> str:
     """Render a pydantic error location as ``a.b[2].c``."""
     out = ""
     for part in loc:
+        if isinstance(part, str) and _is_union_tag(part):
+            continue
         if isinstance(part, int):
             out += f"[{part}]"
         else:

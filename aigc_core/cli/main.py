@@ -24,11 +24,12 @@ def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
 
 
 def _register_commands() -> None:
+    from aigc_gateway import cli as gateway
     from aigc_workers import cli as queue
 
     from . import generate, inspect
 
-    for module in (inspect, generate, queue):
+    for module in (inspect, generate, queue, gateway):
         for command in module.COMMANDS:
             cli.add_command(command)
     _plugin_commands()

@@ -1,0 +1,59 @@
+"""The FastAPI application: ``create_app(settings)``; ``aigc serve`` runs it with uvicorn.
+
+Building the app connects to nothing: Redis is reached on the first request, plugins are
+loaded at start-up (so the first request does not pay for it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from aigc_core.config import Settings, load_settings
+from aigc_core.plugins import aigc_version
+
+from . import errors
+from .body_limit import BodyLimit
+from .metrics import RequestMetrics
+from .routes import generators, health, jobs, metrics
+from .service import Gateway
+
+DESCRIPTION = """Queue aigc jobs over HTTP, from services in any language, onto the same
+queues the Python client uses, and read the same results. See docs/http-api.md."""
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    gateway: Gateway = app.state.gateway
+    await run_in_threadpool(lambda: gateway.client.engine)  # load plugins once, now
+    watcher = asyncio.create_task(gateway.watcher.run())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        gateway.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    gateway = Gateway(settings or load_settings())
+    app = FastAPI(
+        title="aigc gateway", version=aigc_version(), description=DESCRIPTION,
+        lifespan=_lifespan, separate_input_output_schemas=False,
+        # Operation ids are the route functions' names (submit_job, get_job, ...): what
+        # client generators name their methods after.
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.gateway = gateway
+    errors.install(app)
+    for module in (generators, jobs, health, metrics):
+        app.include_router(module.router)
+    # Outermost first: count every request, then refuse oversized bodies.
+    app.add_middleware(BodyLimit, max_bytes=gateway.settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=gateway.metrics)
+    return app

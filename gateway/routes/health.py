@@ -1,0 +1,24 @@
+"""``/healthz`` (the process answers) and ``/readyz`` (it can reach Redis)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from ..deps import GatewayDep
+from ..errors import ApiError, documented
+from ..models import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness: the process answers")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", summary="Readiness: Redis is reachable", responses=documented(503))
+async def readyz(gateway: GatewayDep) -> Health:
+    if not await run_in_threadpool(gateway.ready):
+        raise ApiError(503, "unavailable", "Redis is unreachable")
+    return Health(status="ready")

@@ -1,0 +1,113 @@
+"""Long-polls and event streams follow a job's state changes as a worker makes them."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+
+from aigc_workers.store import Store
+
+from .conftest import auth, succeed
+
+pytestmark = pytest.mark.timeout(60)
+
+#: Seconds an event stream stays open in these tests.
+STREAM_TIMEOUT = 3.0
+
+WORK = {"generator": "qtest.work", "model": "qtest", "input": {"text": "hello"}}
+
+
+@contextmanager
+def later(delay: float, action: Callable[[], object]) -> Iterator[None]:
+    """Run ``action`` in a thread after ``delay`` seconds, as a worker would meanwhile."""
+    thread = threading.Thread(target=lambda: (time.sleep(delay), action()))
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+@pytest.fixture
+def gateway_config(gateway_config: dict) -> dict:
+    return {**gateway_config, "stream_timeout": STREAM_TIMEOUT, "keepalive": 0.3}
+
+
+def submit(api: TestClient) -> str:
+    return api.post("/v1/jobs", json=WORK, headers=auth("alice")).json()["id"]
+
+
+def test_a_long_poll_answers_as_soon_as_the_job_finishes(api: TestClient, store: Store):
+    job_id = submit(api)
+    started = time.monotonic()
+    with later(0.5, lambda: succeed(store, job_id, "hello")):
+        response = api.get(f"/v1/jobs/{job_id}", params={"wait": 30}, headers=auth("alice"))
+    waited = time.monotonic() - started
+    body = response.json()
+    assert (body["state"], body["result"]["text"]) == ("succeeded", "hello")
+    assert 0.5 <= waited < 5, waited
+
+
+def test_a_long_poll_answers_with_the_current_state_when_its_wait_is_over(
+    api: TestClient
+):
+    job_id = submit(api)
+    started = time.monotonic()
+    response = api.get(f"/v1/jobs/{job_id}", params={"wait": 0.6}, headers=auth("alice"))
+    assert response.status_code == 200 and response.json()["state"] == "queued"
+    assert 0.6 <= time.monotonic() - started < 5
+
+
+def read_events(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for block in text.split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines()
+                     if not line.startswith(":"))
+        if lines:
+            events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_events_stream_each_state_change_and_end_with_the_result(
+    api: TestClient, store: Store
+):
+    job_id = submit(api)
+
+    def work() -> None:
+        store.begin(job_id, "test@host:1", 3, "qtest.work", "qtest")
+        time.sleep(0.5)  # several polls see "started"; one event says so
+        succeed(store, job_id, "hello")
+
+    with later(0.5, work):
+        response = api.get(f"/v1/jobs/{job_id}/events", headers=auth("alice"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = read_events(response.text)
+    assert [(name, data["state"]) for name, data in events] == [
+        ("state", "queued"), ("state", "started"), ("state", "succeeded")]
+    assert events[-1][1]["result"]["text"] == "hello"
+    assert events[1][1]["result"] is None
+
+
+def test_events_of_a_finished_job_are_its_final_state(api: TestClient, store: Store):
+    job_id = submit(api)
+    succeed(store, job_id)
+    events = read_events(api.get(f"/v1/jobs/{job_id}/events", headers=auth("alice")).text)
+    assert [data["state"] for _, data in events] == ["succeeded"]
+    hidden = api.get(f"/v1/jobs/{job_id}/events", headers=auth("bob"))
+    assert hidden.status_code == 404 and hidden.json()["error"]["code"] == "not_found"
+
+
+def test_an_event_stream_is_bounded_and_kept_alive(api: TestClient):
+    job_id = submit(api)
+    started = time.monotonic()
+    response = api.get(f"/v1/jobs/{job_id}/events", headers=auth("alice"))
+    assert STREAM_TIMEOUT <= time.monotonic() - started < STREAM_TIMEOUT + 3
+    assert [data["state"] for _, data in read_events(response.text)] == ["queued"]
+    assert ": keep-alive" in response.text
