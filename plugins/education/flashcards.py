@@ -1,0 +1,116 @@
+"""``education.flashcards``: question/answer cards drawn from a source text."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aigc_core import GenerationOptions, Generator, Problem
+from aigc_core.checks import distinct, normalise
+
+from . import export_anki, readability
+from .common import GradeLevel, Language, ReadabilityTolerance, drop_surplus, line
+
+MAX_CARDS = 20
+
+Front = line(2, 150)
+Back = line(1, 300)
+
+
+class FlashcardInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source_text: str = Field(min_length=50, max_length=4000,
+                             description="The text the cards are drawn from.")
+    count: int = Field(10, ge=1, le=MAX_CARDS, description="Number of cards.")
+    grade_level: GradeLevel = 8
+    language: Language = "en"
+    readability_tolerance: ReadabilityTolerance = 3.0
+
+
+class Card(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    front: Front = Field(description="A question or a term, answered by the back.")
+    back: Back = Field(description="The answer or definition, from the source text.")
+
+
+class Flashcards(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cards: list[Card] = Field(min_length=1, max_length=MAX_CARDS)
+
+
+def keep_requested(output: Flashcards, data: FlashcardInput) -> Flashcards:
+    """Drop repeated and surplus cards when the model wrote more than asked."""
+    cards = drop_surplus(output.cards, data.count, key=lambda card: card.front)
+    return output.model_copy(update={"cards": cards})
+
+
+def card_count(output: Flashcards, data: FlashcardInput) -> list[Problem]:
+    if len(output.cards) == data.count:
+        return []
+    return [Problem(field="cards", code="count",
+                    message=f"has {len(output.cards)} cards; write exactly {data.count}")]
+
+
+def distinct_fronts(output: Flashcards, data: FlashcardInput) -> list[Problem]:
+    found = distinct("cards", [card.front for card in output.cards])
+    return [Problem(field=f"{p.field}.front", code=p.code, message=p.message) for p in found]
+
+
+def back_answers_front(output: Flashcards, data: FlashcardInput) -> list[Problem]:
+    """A back that only repeats its front teaches nothing."""
+    return [
+        Problem(field=f"cards[{index}].back", code="repeats_front",
+                message="repeats the front; give the answer or definition")
+        for index, card in enumerate(output.cards)
+        if normalise(card.back) == normalise(card.front)
+    ]
+
+
+_WORD = re.compile(r"\w{4,}")
+#: Words are compared by their first letters, so "captures" matches "capture".
+_STEM = 5
+#: Languages written without spaces between words, whose words cannot be picked out this way.
+_UNSPACED = frozenset({"zh", "ja", "ko", "th", "lo", "km", "my"})
+
+
+def _stems(text: str) -> set[str]:
+    return {word.casefold()[:_STEM] for word in _WORD.findall(text)}
+
+
+def backs_from_source(output: Flashcards, data: FlashcardInput) -> list[Problem]:
+    """Each back must use a word of the source text: cards are drawn from it, not invented.
+
+    A back with no word of four letters or more ("H2O", "Yes") is not judged.
+    """
+    if data.language.split("-")[0].lower() in _UNSPACED:
+        return []
+    source = _stems(data.source_text)
+    return [
+        Problem(field=f"cards[{index}].back", code="not_from_source",
+                message=f"{card.back!r} uses no word of the source text; answer with what the "
+                        "text says")
+        for index, card in enumerate(output.cards)
+        if _stems(card.back) and not _stems(card.back) & source
+    ]
+
+
+readable = readability.validator("cards", "the card backs",
+                                 lambda output: [card.back for card in output.cards])
+
+FLASHCARDS = Generator(
+    name="education.flashcards",
+    description="Front/back study cards drawn from a source text.",
+    input_model=FlashcardInput,
+    output_model=Flashcards,
+    system="education/system.j2",
+    prompt="education/flashcards.user.j2",
+    templates_from=__package__,
+    options=GenerationOptions(max_tokens=800, temperature=0.3),
+    validators=(card_count, distinct_fronts, back_answers_front, backs_from_source, readable),
+    exporters={"anki": export_anki.flashcards},
+    finalize=keep_requested,
+)

@@ -1,0 +1,281 @@
+"""``education.quiz``: questions with an answer key, an explanation and a Bloom level each,
+written about a topic or drawn from a source text."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from aigc_core import GenerationOptions, Generator, Problem
+from aigc_core.checks import distinct, normalise
+
+from . import export_aiken, export_anki, export_gift, export_json, readability
+from .common import GradeLevel, Language, ReadabilityTolerance, drop_surplus, line
+
+QuestionType = Literal["multiple_choice", "true_false", "short_answer"]
+BloomLevel = Literal["remember", "understand", "apply", "analyze", "evaluate", "create"]
+BLOOM_LEVELS: tuple[str, ...] = get_args(BloomLevel)
+
+MAX_QUESTIONS = 20
+MIN_OPTIONS, MAX_OPTIONS = 3, 5
+
+QuestionText = line(5, 300)
+OptionText = line(1, 120)
+AnswerText = line(1, 80)
+Explanation = line(10, 300)
+
+
+class QuizInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    topic: str | None = Field(None, min_length=2, max_length=200,
+                              description="What the quiz is about. Give a topic, a "
+                                          "source_text, or both.")
+    source_text: str | None = Field(None, min_length=50, max_length=4000,
+                                    description="A text every question must be answerable "
+                                                "from.")
+    grade_level: GradeLevel = 8
+    count: int = Field(5, ge=1, le=MAX_QUESTIONS,
+                       description="Number of questions (the sum of type_counts if given).")
+    question_types: list[QuestionType] = Field(
+        default_factory=lambda: ["multiple_choice"], min_length=1, max_length=3,
+        description="The question types the quiz may use.")
+    type_counts: dict[QuestionType, Annotated[int, Field(ge=1, le=MAX_QUESTIONS)]] | None = Field(
+        None, min_length=1, description="Exact number of questions of each type, e.g. "
+                          '{"multiple_choice": 3, "true_false": 2}; sets count and '
+                          "question_types when they are not given.")
+    options_per_question: int = Field(4, ge=MIN_OPTIONS, le=MAX_OPTIONS,
+                                      description="Options of each multiple-choice question.")
+    bloom_levels: list[BloomLevel] = Field(
+        default_factory=lambda: list(BLOOM_LEVELS), min_length=1,
+        description="The Bloom's taxonomy levels the questions may target.")
+    language: Language = "en"
+    readability_tolerance: ReadabilityTolerance = 3.0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> QuizInput:
+        if not (self.topic or self.source_text):
+            raise ValueError("give a topic or a source_text (or both)")
+        for name in ("question_types", "bloom_levels"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"{name} lists a value twice: {values}")
+        if self.type_counts:
+            self._apply_type_counts(self.type_counts)
+        return self
+
+    def _apply_type_counts(self, counts: dict[str, int]) -> None:
+        total = sum(counts.values())
+        if "count" in self.model_fields_set and self.count != total:
+            raise ValueError(f"count is {self.count} but type_counts add up to {total}; "
+                             "give one of them or make them agree")
+        if total > MAX_QUESTIONS:
+            raise ValueError(f"type_counts add up to {total}; at most {MAX_QUESTIONS} questions")
+        if "question_types" in self.model_fields_set:
+            unlisted = sorted(set(counts) - set(self.question_types))
+            if unlisted:
+                raise ValueError(f"type_counts names {unlisted}, which question_types "
+                                 f"{self.question_types} leaves out")
+        else:
+            self.question_types = list(counts)
+        self.count = total
+
+
+class MultipleChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["multiple_choice"]
+    bloom_level: BloomLevel
+    question: QuestionText
+    options: list[OptionText] = Field(min_length=MIN_OPTIONS, max_length=MAX_OPTIONS)
+    answer_index: int = Field(ge=0, le=MAX_OPTIONS - 1,
+                              description="0-based position of the one correct option.")
+    explanation: Explanation
+
+
+class TrueFalse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["true_false"]
+    bloom_level: BloomLevel
+    question: QuestionText = Field(description="A statement that is either true or false.")
+    answer: bool
+    explanation: Explanation
+
+
+class ShortAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["short_answer"]
+    bloom_level: BloomLevel
+    question: QuestionText
+    answer: AnswerText = Field(description="The expected answer: a word or a short phrase.")
+    explanation: Explanation
+
+
+Question = Annotated[MultipleChoice | TrueFalse | ShortAnswer, Field(discriminator="type")]
+
+
+class Quiz(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
+
+
+def keep_requested(output: Quiz, data: QuizInput) -> Quiz:
+    """Drop repeated, unrequested and surplus questions, and surplus options, when the model
+    wrote more than asked. Whole questions and options are dropped; no text is edited."""
+
+    def fits(question: Question, kept: list[Question]) -> bool:
+        if question.type not in data.question_types:
+            return False
+        quota = (data.type_counts or {}).get(question.type, data.count)
+        return sum(q.type == question.type for q in kept) < quota
+
+    questions = drop_surplus(output.questions, data.count, key=lambda q: q.question, fits=fits)
+    questions = [_keep_options(q, data.options_per_question) for q in questions]
+    return output.model_copy(update={"questions": questions})
+
+
+def _keep_options(question: Question, wanted: int) -> Question:
+    """The key and the first distinct distractors, in their order, when there are too many."""
+    if not isinstance(question, MultipleChoice) or len(question.options) <= wanted:
+        return question
+    if not 0 <= question.answer_index < len(question.options):
+        return question  # no key to keep: answer_index_in_range reports it
+    key = question.answer_index
+    # The key is offered first, so it is never dropped as a repeat of a distractor.
+    offered = sorted(enumerate(question.options), key=lambda item: item[0] != key)
+    kept = sorted(drop_surplus(offered, wanted, key=lambda item: item[1]))
+    return question.model_copy(update={"options": [option for _, option in kept],
+                                       "answer_index": [p for p, _ in kept].index(key)})
+
+
+# -- validators ------------------------------------------------------------------------------
+def counts_met(output: Quiz, data: QuizInput) -> list[Problem]:
+    """The requested number of questions, of the requested types (per type when asked)."""
+    problems = []
+    if len(output.questions) != data.count:
+        problems.append(Problem(field="questions", code="count",
+                                message=f"has {len(output.questions)} questions; write exactly "
+                                        f"{data.count}"))
+    for index, question in enumerate(output.questions):
+        if question.type not in data.question_types:
+            problems.append(Problem(field=f"questions[{index}].type", code="type",
+                                    message=f"is {question.type!r}; use one of "
+                                            f"{', '.join(data.question_types)}"))
+    found = Counter(question.type for question in output.questions)
+    for kind, wanted in (data.type_counts or {}).items():
+        if found[kind] != wanted:
+            problems.append(Problem(field="questions", code="type_count",
+                                    message=f"has {found[kind]} {kind} questions; exactly "
+                                            f"{wanted} required"))
+    return problems
+
+
+def answer_index_in_range(output: Quiz, data: QuizInput) -> list[Problem]:
+    return [
+        Problem(field=f"questions[{index}].answer_index", code="out_of_range",
+                message=f"is {question.answer_index} but there are {len(question.options)} "
+                        f"options; use 0 to {len(question.options) - 1}")
+        for index, question in _multiple_choice(output)
+        if not 0 <= question.answer_index < len(question.options)
+    ]
+
+
+def option_count(output: Quiz, data: QuizInput) -> list[Problem]:
+    return [
+        Problem(field=f"questions[{index}].options", code="count",
+                message=f"has {len(question.options)} options; exactly "
+                        f"{data.options_per_question} required")
+        for index, question in _multiple_choice(output)
+        if len(question.options) != data.options_per_question
+    ]
+
+
+#: Options that make more than one option right ("all of the above" is right exactly when
+#: every other option is).
+_SEVERAL_RIGHT = re.compile(r"^(all|both) of (the )?(above|these|them|the options)\b")
+
+
+def one_correct_option(output: Quiz, data: QuizInput) -> list[Problem]:
+    """Exactly one option may be right: no distractor repeats the key, none covers others."""
+    problems = []
+    for index, question in _multiple_choice(output):
+        if not 0 <= question.answer_index < len(question.options):
+            continue  # answer_index_in_range reports it
+        key = normalise(question.options[question.answer_index])
+        for position, option in enumerate(question.options):
+            path = f"questions[{index}].options[{position}]"
+            if position != question.answer_index and normalise(option) == key:
+                problems.append(Problem(field=path, code="second_key",
+                                        message=f"repeats the correct option ({option!r}), so "
+                                                "two options are right; write a wrong one"))
+            if _SEVERAL_RIGHT.match(normalise(option)):
+                problems.append(Problem(field=path, code="several_right",
+                                        message=f"{option!r} makes several options right; "
+                                                "write a specific option instead"))
+    return problems
+
+
+def distinct_distractors(output: Quiz, data: QuizInput) -> list[Problem]:
+    problems = []
+    for index, question in _multiple_choice(output):
+        seen: dict[str, int] = {}
+        for position, option in enumerate(question.options):
+            if position == question.answer_index:
+                continue  # the key repeating a distractor is one_correct_option's finding
+            key = normalise(option)
+            if key in seen:
+                problems.append(Problem(
+                    field=f"questions[{index}].options[{position}]", code="duplicate",
+                    message=f"repeats the wrong option options[{seen[key]}] ({option!r}); "
+                            "write a different wrong option"))
+            else:
+                seen[key] = position
+    return problems
+
+
+def distinct_questions(output: Quiz, data: QuizInput) -> list[Problem]:
+    found = distinct("questions", [question.question for question in output.questions])
+    return [Problem(field=f"{p.field}.question", code=p.code, message=p.message) for p in found]
+
+
+def bloom_levels_allowed(output: Quiz, data: QuizInput) -> list[Problem]:
+    return [
+        Problem(field=f"questions[{index}].bloom_level", code="bloom_level",
+                message=f"is {question.bloom_level!r}; use one of {', '.join(data.bloom_levels)}")
+        for index, question in enumerate(output.questions)
+        if question.bloom_level not in data.bloom_levels
+    ]
+
+
+def _multiple_choice(output: Quiz) -> list[tuple[int, MultipleChoice]]:
+    return [(i, q) for i, q in enumerate(output.questions) if isinstance(q, MultipleChoice)]
+
+
+def _learner_text(output: Quiz) -> list[str]:
+    return [text for q in output.questions for text in (q.question, q.explanation)]
+
+
+readable = readability.validator("questions", "the questions and explanations", _learner_text)
+
+QUIZ = Generator(
+    name="education.quiz",
+    description="A quiz on a topic or a source text: multiple-choice, true/false and "
+                "short-answer questions with answer key, explanation and Bloom level.",
+    input_model=QuizInput,
+    output_model=Quiz,
+    system="education/system.j2",
+    prompt="education/quiz.user.j2",
+    templates_from=__package__,
+    options=GenerationOptions(max_tokens=1200, temperature=0.3),
+    validators=(counts_met, answer_index_in_range, option_count, one_correct_option,
+                distinct_distractors, distinct_questions, bloom_levels_allowed, readable),
+    exporters={"quiz-json": export_json.quiz, "gift": export_gift.quiz,
+               "aiken": export_aiken.quiz, "anki": export_anki.quiz},
+    finalize=keep_requested,
+)
