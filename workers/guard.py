@@ -38,6 +38,11 @@ from .slots import SlotPool, SlotTimeout
 _STATUS_KINDS = {4: "client_error", 5: "server_error"}
 #: Metric kinds of failures without an answer, by the openai client's exception name.
 _CAUSE_KINDS = {"APITimeoutError": "timeout", "APIConnectionError": "connection"}
+#: Answers from a live server that asks to come back later: retried by the retry layer, but
+#: never counted towards opening the breaker. Under load a busy server answers 429 to a share
+#: of calls while it serves the rest; with many calls in flight, five 429s arrive before the
+#: first success of a batch does, and counting them opened the breaker and failed every job.
+_ALIVE_STATUSES = frozenset({429})
 
 
 class GuardedBackend:
@@ -88,11 +93,17 @@ class GuardedBackend:
     def _settle(self, error: BackendError | None) -> None:
         if error is not None:
             metrics.record_model_error(self.endpoint, error_kind(error))
-        if error is not None and error.retryable:
+        if error is not None and is_outage(error):
             if self._breaker.record_failure(error):
                 metrics.record_breaker_transition(self.endpoint, "open")
         elif self._breaker.record_success():
             metrics.record_breaker_transition(self.endpoint, "closed")
+
+
+def is_outage(error: BackendError) -> bool:
+    """Whether a failed call says the endpoint may be down (counts towards the breaker)."""
+    status = getattr(error.__cause__, "status_code", None)
+    return error.retryable and status not in _ALIVE_STATUSES
 
 
 def error_kind(error: BackendError) -> str:

@@ -135,3 +135,18 @@ def test_uncapped_models_are_not_limited(server, redis):
     with ThreadPoolExecutor(6) as pool:
         assert all(r.ok for r in pool.map(lambda _: run(engine, "free"), range(6)))
     assert server.counters.max_in_flight > 2
+
+
+def test_a_rate_limited_answer_is_not_an_outage():
+    from aigc_core.errors import BackendError
+    from aigc_workers.guard import is_outage
+
+    def failure(status: int) -> BackendError:
+        error = BackendError(f"HTTP {status}", retryable=True)
+        error.__cause__ = type("StatusError", (Exception,), {"status_code": status})()
+        return error
+
+    assert not is_outage(failure(429))
+    assert is_outage(failure(503))
+    assert is_outage(BackendError("connection refused", retryable=True))
+    assert not is_outage(BackendError("HTTP 400"))
