@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from tests.queue.conftest import (  # noqa: F401 - fixtures, registered by impor
     RedisServer,
     qtest_log,
     qtest_plugin,
+    running_redis,
     worker,
 )
 from tests.support.ports import free_port, wait_until
@@ -56,14 +56,8 @@ def auth(name: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def module_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     """One redis-server for a test module (starting one per test costs more than the tests)."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (scripts/setup.sh installs it)")
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
-    server.start()
-    try:
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
-    finally:
-        server.stop(signal.SIGKILL)
 
 
 @pytest.fixture

@@ -94,16 +94,23 @@ class RedisServer:
         self.start()
 
 
-@pytest.fixture
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+@contextlib.contextmanager
+def running_redis(directory: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own in ``directory``, killed afterwards."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (scripts/setup.sh installs it)")
-    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server = RedisServer(directory)
     server.start()
     try:
         yield server
     finally:
         server.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
