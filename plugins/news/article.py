@@ -172,7 +172,7 @@ GENERATOR = Generator(
     system="news/system.j2",
     prompt="news/article.user.j2",
     templates_from=__package__,
-    options=sampling.options(max_tokens=1024),
+    options=sampling.options(max_tokens=2048),
     validators=(check_complete, check_length, check_grounded),
     finalize=finalize,
     output_schema=article_schema,

@@ -51,12 +51,31 @@ _NUMBER = re.compile(
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def _number_values(match: re.Match[str]) -> frozenset[Decimal]:
-    """A mention's possible values: "5m" may be five million or five metres, so both count."""
+#: Scales that may be something else: "5m" may be five million or five metres.
+_AMBIGUOUS_SCALES = frozenset({"k", "m", "b"})
+
+
+def _plain_and_scaled(match: re.Match[str]) -> tuple[Decimal, Decimal | None]:
     digits = re.sub(r"\D", "", match["int"])
     value = Decimal(f"{digits}.{match['frac']}" if match["frac"] else digits)
-    scale = _SCALES.get((match["scale"] or "").lower())
-    return frozenset({value, value * scale} if scale else {value})
+    scale = (match["scale"] or "").lower()
+    return value, value * _SCALES[scale] if scale else None
+
+
+def _mentioned(match: re.Match[str]) -> frozenset[Decimal]:
+    """What a number in the output may mean: "12 million" is 12,000,000 only, "5m" is 5 or
+    5,000,000."""
+    plain, scaled = _plain_and_scaled(match)
+    if scaled is None:
+        return frozenset({plain})
+    ambiguous = match["scale"].lower() in _AMBIGUOUS_SCALES
+    return frozenset({plain, scaled} if ambiguous else {scaled})
+
+
+def _supported(match: re.Match[str]) -> frozenset[Decimal]:
+    """What a number in the input supports: its value with and without its scale, as an output
+    may write the scale in a way not read as one ("4.5-million", "4.5 mln")."""
+    return frozenset(value for value in _plain_and_scaled(match) if value is not None)
 
 
 # -- dates ---------------------------------------------------------------------------------
@@ -166,7 +185,7 @@ class Evidence:
         return cls(
             source=source,
             numbers=frozenset(
-                value for match in _NUMBER.finditer(joined) for value in _number_values(match)
+                value for match in _NUMBER.finditer(joined) for value in _supported(match)
             ) | frozenset(Decimal(part) for d in dates for part in (d.year, d.day)),
             dates=(*(_date_mention(m) for m in _DATE.finditer(joined)),
                    *(DateMention(d.year, d.month, d.day) for d in dates)),
@@ -231,7 +250,7 @@ def _dates(text: str, evidence: Evidence) -> Iterator[Mention]:
 
 def _numbers(text: str, evidence: Evidence) -> Iterator[Mention]:
     for match in _NUMBER.finditer(text):
-        grounded = bool(_number_values(match) & evidence.numbers)
+        grounded = bool(_mentioned(match) & evidence.numbers)
         yield Mention(match.start(), match.end(), None if grounded else (
             f"the number {_shown(match[0].strip())} is not in {evidence.source}; "
             "use only numbers given there, or leave it out"))

@@ -13,11 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-#: One character of a JSON string but a digit: anything but a quotation mark, backslash, control
-#: character or digit, or an escaped quotation mark or backslash.
-_NON_DIGIT = r'[^"\\\x00-\x1f0-9]|\\["\\]'
-#: What may follow a number: not a digit, nor a point or comma before one ("12.12" from "12").
-_AFTER_NUMBER = rf'[^"\\\x00-\x1f0-9.,]|\\["\\]|[.,]({_NON_DIGIT})'
+#: One character of news copy but a digit: anything but a quotation mark, backslash, control
+#: character, digit or a character of code and markup ({}<>=|_~^`), which news copy never
+#: needs and a small model drifting into JSON or code would write; or an escaped quotation
+#: mark or backslash.
+_CHAR = r'[^"\\\x00-\x1f0-9{}<>=|_~^`]|\\["\\]'
+#: What a number must follow, unless it starts the text: a space, bracket, currency sign, dash,
+#: slash or opening quotation mark. Not a letter ("a1200" would hide a figure from grounding),
+#: nor a digit, point or comma ("12.12" or "1,1200" would make a new figure of given ones).
+_BEFORE_NUMBER = r'[ (/$€£¥#+–—“‘«-]|\\"'
 
 #: Output models accept this many times the lengths given to ``text``: it counts a number as
 #: one character, however long the number is.
@@ -27,20 +31,22 @@ NUMBER_ROOM = 2
 def text(shortest: int, longest: int, numbers: Iterable[str], *,
          sentence: bool = False) -> dict[str, Any]:
     """A string of ``shortest`` to ``longest`` characters on one line whose digits are only
-    ``numbers``, each written as given and not run into another one: grounding in the grammar,
-    so that a model cannot invent a figure. A number counts as one character against
-    the limits (see NUMBER_ROOM).
+    ``numbers``, each written as given and standing apart from letters and other numbers:
+    grounding in the grammar, so that a model cannot invent a figure. A number counts as one
+    character against the limits (see NUMBER_ROOM).
 
     A ``sentence`` ends with a full stop, question or exclamation mark: a model stopped by the
     length limit still ends its last sentence, if not always where it meant to.
     """
     figures = "|".join(sorted(n.replace(".", "[.]") for n in set(numbers)))
-    unit = f"{_NON_DIGIT}|({figures})({_AFTER_NUMBER})" if figures else _NON_DIGIT
-    last = f"({figures})?" if figures else ""
+    # Every unit starts with a character that is no digit, so a number never runs on into
+    # another: it is followed by the next unit, or ends the text.
+    unit = f"{_CHAR}|({_BEFORE_NUMBER})({figures})" if figures else _CHAR
+    first = f"({figures})?" if figures else ""
     tail, reserved = ("[.!?]", 1) if sentence else ("", 0)
     low, high = max(shortest - reserved, 0), longest - reserved
     return {"type": "string", "minLength": shortest, "maxLength": longest,
-            "pattern": f"^({unit}){{{low},{high}}}{last}{tail}$"}
+            "pattern": f"^{first}({unit}){{{low},{high}}}{tail}$"}
 
 
 def array(items: dict[str, Any], fewest: int, most: int) -> dict[str, Any]:

@@ -26,9 +26,9 @@ _RENDER: dict[str, Callable[[list[str]], str]] = {
 }
 #: A list of one bullet is no list.
 _MIN_POINTS: dict[str, int] = {"paragraph": 1, "bullets": 2}
-#: Typical words per point, which set how many points a target length makes: a sentence of a
-#: paragraph runs longer than a bullet.
-_POINT_WORDS: dict[str, int] = {"paragraph": 18, "bullets": 12}
+#: Words per point, which set how many points a target length makes. A paragraph is one point:
+#: a small model asked for its sentences one by one writes the same sentence twice.
+_POINT_WORDS: dict[str, int] = {"paragraph": MAX_TARGET_WORDS, "bullets": 12}
 
 
 class SummaryInput(BaseModel):
@@ -50,15 +50,15 @@ class SummaryInput(BaseModel):
         return self
 
 
-#: Room for the longest points summary_schema asks for: the most words in the most points.
+#: Room for the longest point summary_schema asks for: a paragraph of the most words.
 Point = Annotated[str, Field(min_length=1, max_length=schema.NUMBER_ROOM * char_window(
-    MAX_TARGET_WORDS, MAX_POINTS)[1])]
+    MAX_TARGET_WORDS)[1])]
 
 
 class Summary(BaseModel):
     points: list[Point] = Field(
         min_length=1, max_length=MAX_POINTS,
-        description="The summary in order: the sentences of the paragraph, or the bullets.",
+        description="The bullets in order, or the paragraph as one item.",
     )
     # Filled in by finalize: the model's answer has neither (see summary_schema).
     format: Format = Field("paragraph", description="Copied from the input.")
@@ -106,7 +106,7 @@ GENERATOR = Generator(
     system="news/system.j2",
     prompt="news/summary.user.j2",
     templates_from=__package__,
-    options=sampling.options(max_tokens=600),
+    options=sampling.options(max_tokens=800),
     validators=(check_summary,),
     finalize=finalize,
     output_schema=summary_schema,

@@ -13,15 +13,21 @@ import unicodedata
 _WRAPPERS = {'"': '"', "“": "”", "'": "'", "‘": "’", "«": "»"}
 #: English words a shortened line must not end on ("Council approves plan for").
 _DANGLING = frozenset({
-    "a", "an", "the", "of", "to", "for", "and", "or", "but", "with", "in", "on", "at", "by",
-    "from", "as", "into", "its", "their", "his", "her", "our", "is", "are", "was", "were", "be",
-    "has", "have", "will", "that", "this", "than",
+    "a", "an", "the", "of", "to", "for", "and", "or", "but", "so", "with", "in", "on", "at",
+    "by", "from", "as", "into", "about", "after", "before", "over", "under", "between", "than",
+    "its", "their", "his", "her", "our", "my", "your", "it", "they", "he", "she", "we", "which",
+    "who", "that", "this", "these", "those", "is", "are", "was", "were", "be", "been", "being",
+    "has", "have", "had", "will", "would", "can", "could", "should", "may", "might", "must",
+    "not", "also", "very", "more", "most",
 })
 _TRAILING_PUNCTUATION = ",;:-–—/&(['\"“‘«"
 _LEADING_PUNCTUATION = ",;:.-–—/&[]{})"
 #: Where a clause ends inside a line: a shortened line ends there rather than mid-clause.
 _CLAUSE_BREAK = re.compile(r"\s*[;:,–—]\s")
 _SENTENCE_END = re.compile(r"[.!?…][\"”’)»]?(?=\s|$)")
+#: A sentence end inside a line: after a lower-case letter or digit ("U.S. Farm" is no end),
+#: before a capital.
+_INNER_SENTENCE_END = re.compile(r"(?<=[a-z0-9])[.!?](?=\s+[A-Z])")
 
 
 def tidy(text: str) -> str:
@@ -29,22 +35,26 @@ def tidy(text: str) -> str:
     return " ".join(text.split())
 
 
+def end_cleanly(text: str) -> str:
+    """``text`` without a dangling function word or punctuation at its end ("... plans to")."""
+    words = text.split()
+    # A word of punctuation only strips to "", which dangles as much as "the" does.
+    while words and words[-1].casefold().strip(_TRAILING_PUNCTUATION) in _DANGLING | {""}:
+        words.pop()
+    return " ".join(words).rstrip(_TRAILING_PUNCTUATION + " ")
+
+
 def shorten(text: str, limit: int) -> str:
     """``text`` cut to at most ``limit`` characters at a word boundary, or at the end of a
-    clause in its second half, dropping a dangling function word or punctuation at the new
-    end. Unchanged when it fits, or when no whole word fits (the length check then reports
-    it)."""
+    clause in its second half, and ended cleanly. Unchanged when it fits, or when no whole word
+    fits (the length check then reports it)."""
     if len(text) <= limit:
         return text
     head = text[: limit + 1]
     # Whole words only: the last one was cut unless a space follows it.
     cut = " ".join(head.split() if head[-1].isspace() else head.split()[:-1])
     breaks = [m.start() for m in _CLAUSE_BREAK.finditer(cut) if m.start() >= limit // 2]
-    words = (cut[: breaks[-1]] if breaks else cut).split()
-    while words and words[-1].casefold().strip(_TRAILING_PUNCTUATION) in _DANGLING:
-        words.pop()
-    cut = " ".join(words).rstrip(_TRAILING_PUNCTUATION + " ")
-    return cut or text
+    return end_cleanly(cut[: breaks[-1]] if breaks else cut) or text
 
 
 def whole_sentences(text: str) -> str:
@@ -54,14 +64,17 @@ def whole_sentences(text: str) -> str:
 
 
 def prose(text: str) -> str:
-    """A tidy paragraph or sentence that ends where a sentence ends."""
-    return whole_sentences(tidy(text))
+    """A tidy paragraph, sentence or phrase that starts with a capital and ends where a
+    sentence ends, or at least not on a dangling word."""
+    text = end_cleanly(whole_sentences(tidy(text)))
+    return text[:1].upper() + text[1:]
 
 
 def headline(text: str, limit: int) -> str:
-    """A tidy headline of at most ``limit`` characters: no stray punctuation at its start, no
-    quotation marks around the whole of it, no full stop at its end."""
+    """A tidy headline of at most ``limit`` characters: one sentence, no stray punctuation at
+    its start, no quotation marks around the whole of it, no full stop at its end."""
     text = tidy(text).lstrip(_LEADING_PUNCTUATION + " ")
+    text = _INNER_SENTENCE_END.split(text, maxsplit=1)[0]
     closing = _WRAPPERS.get(text[:1])
     if closing and len(text) > 1 and text.endswith(closing) and text.count(closing) <= 2:
         text = text[1:-1].strip()
