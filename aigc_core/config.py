@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -33,6 +33,8 @@ from .backends.base import ModelConfig
 from .errors import ConfigError
 from .options import GenerationOptions
 from .problems import from_validation_error
+
+T = TypeVar("T", bound=BaseModel)
 
 _config_file: ContextVar[Path | None] = ContextVar("aigc_config_file", default=None)
 
@@ -111,6 +113,16 @@ class Settings(BaseSettings):
         if path is not None:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+def validate_table(model: type[T], data: dict[str, Any], table: str) -> T:
+    """Validate one table of the configuration (``[queue]``, ``[gateway]``) with the model of
+    the part that owns it; errors name each bad key as ``table.key``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = "\n".join(f"  - {p}" for p in from_validation_error(exc.errors(), prefix=table))
+        raise ConfigError(f"invalid [{table}] settings:\n{lines}") from None
 
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:

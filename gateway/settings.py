@@ -28,13 +28,11 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
-from aigc_core.config import Settings
+from aigc_core.config import Settings, validate_table
 from aigc_core.errors import ConfigError
-from aigc_core.problems import from_validation_error
 
 from .keys import hash_key
 
@@ -112,9 +110,4 @@ class GatewaySettings(BaseModel):
 
 def gateway_settings(settings: Settings) -> GatewaySettings:
     """Validate the ``[gateway]`` table; errors name each bad key."""
-    try:
-        return GatewaySettings.model_validate(settings.gateway)
-    except ValidationError as exc:
-        lines = "\n".join(f"  - {p}" for p in from_validation_error(exc.errors(),
-                                                                    prefix="gateway"))
-        raise ConfigError(f"invalid [gateway] settings:\n{lines}") from None
+    return validate_table(GatewaySettings, settings.gateway, "gateway")

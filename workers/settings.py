@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aigc_core.config import Settings
+from aigc_core.config import Settings, validate_table
 from aigc_core.errors import ConfigError
-from aigc_core.problems import from_validation_error
 
 #: ``ssl_cert_reqs`` names, mapped to what redis-py and kombu take.
 _CERT_REQS = {"required": ssl.CERT_REQUIRED, "optional": ssl.CERT_OPTIONAL, "none": ssl.CERT_NONE}
@@ -152,8 +151,4 @@ class QueueSettings(BaseModel):
 
 def queue_settings(settings: Settings) -> QueueSettings:
     """Validate the ``[queue]`` table; errors name each bad key."""
-    try:
-        return QueueSettings.model_validate(settings.queue)
-    except ValidationError as exc:
-        lines = "\n".join(f"  - {p}" for p in from_validation_error(exc.errors(), prefix="queue"))
-        raise ConfigError(f"invalid [queue] settings:\n{lines}") from None
+    return validate_table(QueueSettings, settings.queue, "queue")
