@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +44,10 @@ class PluginHost:
     conflicts: dict[str, list[str]] = field(default_factory=dict)
 
 
+@functools.cache
 def aigc_version() -> str:
+    """The installed aigc's version. Cached: looking it up scans every installed distribution
+    (milliseconds), and every job's provenance names it."""
     try:
         return metadata.version("aigc")
     except metadata.PackageNotFoundError:

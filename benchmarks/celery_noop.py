@@ -4,10 +4,10 @@
 
 - ``plain``: Celery's defaults, JSON and a Redis result backend (where a team would start);
 - ``aigc``: the exact configuration of aigc workers (``aigc_workers.app.celery_config``: late
-  acks, task events, the started state, ...), so that plain -> aigc is what that configuration
-  costs, and aigc -> an aigc job is what aigc's task (job store, engine, model call) costs;
-- ``aigc-quiet``: aigc's configuration without task events and the started state, which
-  tells how much of that difference those three settings are.
+  acks, task events, ...), so that plain -> aigc is what that configuration costs, and
+  aigc -> an aigc job is what aigc's task (job store, engine, model call) costs;
+- ``aigc-quiet``: the same with ``queue.task_events = false``, which tells how much of that
+  difference the worker's task events are.
 """
 
 from __future__ import annotations
@@ -30,15 +30,14 @@ def _plain(redis_url: str) -> dict[str, Any]:
             "accept_content": ["json"]}
 
 
-def _aigc(redis_url: str) -> dict[str, Any]:
-    config = celery_config(QueueSettings(redis_url=redis_url))
+def _aigc(redis_url: str, **queue: Any) -> dict[str, Any]:
+    config = celery_config(QueueSettings(redis_url=redis_url, **queue))
     del config["task_routes"]  # aigc routes its own task by model; this one has a fixed queue
     return config
 
 
 def _aigc_quiet(redis_url: str) -> dict[str, Any]:
-    return {**_aigc(redis_url), "worker_send_task_events": False,
-            "task_send_sent_event": False, "task_track_started": False}
+    return _aigc(redis_url, task_events=False)
 
 
 FLAVOURS: dict[str, Callable[[str], dict[str, Any]]] = {

@@ -71,10 +71,13 @@ def celery_config(queue: QueueSettings) -> dict[str, Any]:
         "broker_connection_max_retries": None,
         "result_backend_always_retry": True,
         "result_backend_max_retries": 20,
-        # Events for Flower and `celery events`.
-        "worker_send_task_events": True,
-        "task_send_sent_event": True,
-        "task_track_started": True,
+        # Worker events are what Flower and `celery events` show. Not the client's task-sent
+        # event nor the STARTED state in the result backend: each costs a Redis round trip
+        # per job, Flower lists a task from its task-received event on, and the job store
+        # already records when and where a job started.
+        "worker_send_task_events": queue.task_events,
+        "task_send_sent_event": False,
+        "task_track_started": False,
         "task_default_queue": queue.queue_name("default"),
         "task_routes": (_router(queue),),
     }

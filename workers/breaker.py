@@ -12,7 +12,8 @@ States (one Redis hash per endpoint; no hash means closed with no failures):
   success closes the breaker; its failure opens it for another ``reset_timeout``. A probe
   whose worker died is given up after ``probe_timeout``, and the next call probes instead.
 
-All transitions are Lua scripts reading Redis server time, so concurrent workers agree.
+All transitions are Lua scripts reading Redis server time, so concurrent workers agree; their
+functions are exported so that the guard runs them with the slot pool's in one round trip.
 Redis being unreachable never blocks calls: the breaker then lets them through (fails open).
 """
 
@@ -21,54 +22,67 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 
 from aigc_core.errors import BackendError
 
+from .lua import NOW
+
 log = logging.getLogger(__name__)
 
-_NOW = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-"""
-
-#: Ask to call. ARGV: reset_ms, probe_ms. Returns {verdict, retry_at_ms, now_ms, failures,
-#: last_error} where verdict is closed (go), probe (go, as the one probe), or open / probing
-#: (refused: waiting out the reset timeout / another worker's probe).
-_ENTER = _NOW + """
-local h = redis.call('HMGET', KEYS[1], 'state', 'opened_at', 'probe_until', 'failures',
-                     'last_error')
-local state = h[1]
-if state ~= 'open' and state ~= 'half_open' then return {'closed', 0, now, 0, ''} end
-local retry_at = tonumber(h[2]) + tonumber(ARGV[1])
-local refused = 'open'
-if state == 'half_open' then retry_at, refused = tonumber(h[3]), 'probing' end
-if now < retry_at then return {refused, retry_at, now, tonumber(h[4]) or 0, h[5] or ''} end
-redis.call('HSET', KEYS[1], 'state', 'half_open', 'probe_until', now + tonumber(ARGV[2]))
-return {'probe', 0, now, tonumber(h[4]) or 0, h[5] or ''}
-"""
-
-#: A transport failure. ARGV: threshold, error message, key ttl ms. Returns 1 if it opened.
-_FAILURE = _NOW + """
-local state = redis.call('HGET', KEYS[1], 'state')
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-redis.call('HSET', KEYS[1], 'last_error', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-if state == 'half_open' or (state ~= 'open' and failures >= tonumber(ARGV[1])) then
-  redis.call('HSET', KEYS[1], 'state', 'open', 'opened_at', now)
-  return 1
+#: ``breaker_enter(key, reset_ms, probe_ms, now)``: ask to call. Returns {verdict,
+#: retry_at_ms, now_ms, failures, last_error} where verdict is closed (go), probe (go, as the
+#: one probe), or open / probing (refused: waiting out the reset timeout / another worker's
+#: probe).
+ENTER_FUNCTION = """
+local function breaker_enter(key, reset_ms, probe_ms, now)
+  local h = redis.call('HMGET', key, 'state', 'opened_at', 'probe_until', 'failures',
+                       'last_error')
+  local state = h[1]
+  if state ~= 'open' and state ~= 'half_open' then return {'closed', 0, now, 0, ''} end
+  local retry_at = tonumber(h[2]) + reset_ms
+  local refused = 'open'
+  if state == 'half_open' then retry_at, refused = tonumber(h[3]), 'probing' end
+  if now < retry_at then return {refused, retry_at, now, tonumber(h[4]) or 0, h[5] or ''} end
+  redis.call('HSET', key, 'state', 'half_open', 'probe_until', now + probe_ms)
+  return {'probe', 0, now, tonumber(h[4]) or 0, h[5] or ''}
 end
-return 0
 """
 
-#: The server answered: forget failures. Returns the state it left (false if it was closed).
-_SUCCESS = """
-local state = redis.call('HGET', KEYS[1], 'state')
-redis.call('DEL', KEYS[1])
-return state
+#: ``breaker_failure(key, threshold, error, ttl_ms, now)``: count a transport failure.
+#: Returns 1 if it opened the breaker.
+FAILURE_FUNCTION = """
+local function breaker_failure(key, threshold, error, ttl_ms, now)
+  local state = redis.call('HGET', key, 'state')
+  local failures = redis.call('HINCRBY', key, 'failures', 1)
+  redis.call('HSET', key, 'last_error', error)
+  redis.call('PEXPIRE', key, ttl_ms)
+  if state == 'half_open' or (state ~= 'open' and failures >= threshold) then
+    redis.call('HSET', key, 'state', 'open', 'opened_at', now)
+    return 1
+  end
+  return 0
+end
 """
+
+#: ``breaker_success(key)``: the server answered, forget failures. Returns the state it left
+#: (false if it was closed).
+SUCCESS_FUNCTION = """
+local function breaker_success(key)
+  local state = redis.call('HGET', key, 'state')
+  redis.call('DEL', key)
+  return state
+end
+"""
+
+_ENTER = NOW + ENTER_FUNCTION + (
+    "return breaker_enter(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now)")
+_FAILURE = NOW + FAILURE_FUNCTION + (
+    "return breaker_failure(KEYS[1], tonumber(ARGV[1]), ARGV[2], ARGV[3], now)")
+_SUCCESS = SUCCESS_FUNCTION + "return breaker_success(KEYS[1])"
 
 #: Failures further apart than this are not one outage: an idle key expires.
 _FAILURE_MEMORY_S = 3600.0
@@ -117,14 +131,20 @@ class Breaker:
         """Ask to make a call: ``CLOSED`` or ``PROBE`` to go ahead, ``CircuitOpen`` raised if
         not. ``PROBE`` means this call decides whether the breaker closes."""
         try:
-            verdict, retry_at, now, failures, last_error = self._enter(
-                keys=[self.key],
-                args=[_ms(self.reset_timeout), _ms(self.probe_timeout)],
-            )
+            answer = self._enter(keys=[self.key], args=self.enter_args())
         except RedisError as exc:
             log.warning("breaker of %s: Redis unavailable (%s); letting the call through",
                         self.endpoint, exc)
             return Verdict.CLOSED
+        return self.verdict(answer)
+
+    def enter_args(self) -> list[int]:
+        """ARGV ``reset_ms, probe_ms`` of ``breaker_enter``."""
+        return [_ms(self.reset_timeout), _ms(self.probe_timeout)]
+
+    def verdict(self, answer: list[Any]) -> Verdict:
+        """Read what ``breaker_enter`` returned: the verdict, or ``CircuitOpen`` raised."""
+        verdict, retry_at, now, failures, last_error = answer
         verdict = _text(verdict)
         if verdict in ("open", "probing"):
             raise CircuitOpen(
@@ -134,14 +154,15 @@ class Breaker:
             )
         return Verdict(verdict)
 
+    def failure_args(self, error: BaseException) -> list[int | str]:
+        """ARGV ``threshold, error, ttl_ms`` of ``breaker_failure``."""
+        return [self.threshold, str(error)[:500],
+                _ms(max(_FAILURE_MEMORY_S, 10 * self.reset_timeout))]
+
     def record_failure(self, error: BaseException) -> bool:
         """Count a transport failure; returns whether this one opened the breaker."""
         try:
-            return self._failure(
-                keys=[self.key],
-                args=[self.threshold, str(error)[:500],
-                      _ms(max(_FAILURE_MEMORY_S, 10 * self.reset_timeout))],
-            ) == 1
+            return self._failure(keys=[self.key], args=self.failure_args(error)) == 1
         except RedisError as exc:
             log.warning("breaker of %s: could not record a failure: %s", self.endpoint, exc)
             return False

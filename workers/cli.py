@@ -51,7 +51,7 @@ def worker(obj, queues: str | None, concurrency: int | None, pool: str, loglevel
     # SIGTERM starts the soft shutdown (running jobs get soft_shutdown_timeout seconds, the
     # rest is requeued at once). Billiard reads this when the worker module is imported.
     os.environ["REMAP_SIGTERM"] = "SIGQUIT"
-    from . import metrics
+    from . import logs, metrics
     from .app import create_app
 
     settings = load_settings(obj.config)
@@ -78,6 +78,7 @@ def worker(obj, queues: str | None, concurrency: int | None, pool: str, loglevel
             "--without-mingle", "--without-gossip"]
     if hostname:
         argv.append(f"--hostname={hostname}")
+    logs.install()
     app.worker_main(argv)
 
 

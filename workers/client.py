@@ -30,7 +30,7 @@ from .store import DeadLetter, JobStatus, Store, connect
 #: between registering and sending; a repeat submit with its idempotency key sends it.
 RESEND_AFTER = 30.0
 
-_POLL_MIN = 0.05
+_POLL_MIN = 0.005
 _POLL_MAX = 0.5
 
 
@@ -93,7 +93,12 @@ def enqueue(app: AigcCelery, store: Store, job: Job, then: list[Step] | None = N
 
 def _send(app: AigcCelery, store: Store, job_id: str, queue: str,
           message: dict[str, Any]) -> None:
-    app.send_task(TASK_NAME, kwargs=message, task_id=job_id, queue=queue)
+    job = message["job"]
+    # Celery would otherwise repr the whole input into every message, for Flower and worker
+    # logs: CPU for each submit, and a job's content where only its identity belongs.
+    kwargsrepr = f"{{job: {job_id} {job.get('generator')} on {job.get('model', 'default')}}}"
+    app.send_task(TASK_NAME, kwargs=message, task_id=job_id, queue=queue, argsrepr="()",
+                  kwargsrepr=kwargsrepr)
     store.mark_sent(job_id)
 
 

@@ -20,19 +20,31 @@ The guard never retries: retries happen only in ``aigc_core.retry``.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from typing import Any, Literal
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from aigc_core.backends.base import Backend, Completion, CompletionRequest
 from aigc_core.errors import BackendError
 
 from . import metrics
-from .breaker import Breaker, CircuitOpen, Verdict
+from .breaker import (
+    ENTER_FUNCTION,
+    FAILURE_FUNCTION,
+    SUCCESS_FUNCTION,
+    Breaker,
+    CircuitOpen,
+    Verdict,
+)
+from .lua import NOW
 from .settings import QueueSettings
-from .slots import SlotPool, SlotTimeout
+from .slots import TAKE_FUNCTION, SlotPool
+
+log = logging.getLogger(__name__)
 
 #: Metric kinds of transport failures, by the HTTP status class the server answered with.
 _STATUS_KINDS = {4: "client_error", 5: "server_error"}
@@ -44,11 +56,49 @@ _CAUSE_KINDS = {"APITimeoutError": "timeout", "APIConnectionError": "connection"
 #: first success of a batch does, and counting them opened the breaker and failed every job.
 _ALIVE_STATUSES = frozenset({429})
 
+#: Before a call. KEYS: breaker[, slots]. ARGV: reset_ms, probe_ms[, limit, ttl_ms, token].
+#: Returns {'busy'} when the endpoint is capped and no slot is free, else breaker_enter's
+#: answer; a refused call gives back the slot it took. The slot comes first so that a probe
+#: never sits waiting for a slot while the rest of the fleet is refused.
+_BEGIN = NOW + TAKE_FUNCTION + ENTER_FUNCTION + """
+local capped = #KEYS == 2
+if capped and take_slot(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], now) == 0 then
+  return {'busy'}
+end
+local answer = breaker_enter(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now)
+if capped and (answer[1] == 'open' or answer[1] == 'probing') then
+  redis.call('ZREM', KEYS[2], ARGV[5])
+end
+return answer
+"""
+
+#: After a call. KEYS: breaker[, slots]. ARGV: outcome, token, threshold, error, ttl_ms.
+#: Gives the slot back and reports the outcome to the breaker: an outage counts as a failure,
+#: an answer closes it, anything else (a bug, a soft time limit) leaves it as it is. Returns
+#: the breaker's transition: 'open', 'closed' or ''.
+_END = NOW + FAILURE_FUNCTION + SUCCESS_FUNCTION + """
+if #KEYS == 2 then redis.call('ZREM', KEYS[2], ARGV[2]) end
+if ARGV[1] == 'outage' then
+  if breaker_failure(KEYS[1], tonumber(ARGV[3]), ARGV[4], ARGV[5], now) == 1 then
+    return 'open'
+  end
+elseif ARGV[1] == 'answered' and breaker_success(KEYS[1]) then
+  return 'closed'
+end
+return ''
+"""
+
+Outcome = Literal["answered", "outage", "other"]
+
 
 class GuardedBackend:
-    """Wraps one backend; has the same ``kind``/``model_id`` so provenance is unchanged."""
+    """Wraps one backend; has the same ``kind``/``model_id`` so provenance is unchanged.
 
-    def __init__(self, inner: Backend, endpoint: str, breaker: Breaker,
+    Two Redis round trips per call, capped or not: one script before (slot and breaker), one
+    after (slot back, outcome to the breaker).
+    """
+
+    def __init__(self, inner: Backend, endpoint: str, redis: Redis, breaker: Breaker,
                  slots: SlotPool | None, slot_wait: float):
         self.inner = inner
         self.kind = inner.kind
@@ -57,47 +107,85 @@ class GuardedBackend:
         self._breaker = breaker
         self._slots = slots
         self._slot_wait = slot_wait
+        self._keys = [breaker.key] + ([slots.key] if slots is not None else [])
+        self._begin = redis.register_script(_BEGIN)
+        self._end = redis.register_script(_END)
 
     def complete(self, request: CompletionRequest) -> Completion:
-        with ExitStack() as held:
-            if self._slots is not None:
-                self._take_slot(self._slots, held)
-            self._enter_breaker()
+        token = self._enter()
+        outcome: Outcome = "other"
+        error: BackendError | None = None
+        try:
             with metrics.track_call(self.endpoint):
                 try:
                     completion = self.inner.complete(request)
                 except BackendError as exc:
-                    self._settle(exc)
+                    error = exc
+                    metrics.record_model_error(self.endpoint, error_kind(exc))
+                    outcome = "outage" if is_outage(exc) else "answered"
                     raise
-            self._settle(None)
+            outcome = "answered"
             return completion
+        finally:
+            self._leave(token, outcome, error)
 
-    def _take_slot(self, slots: SlotPool, held: ExitStack) -> None:
+    def _enter(self) -> str:
+        """Take a slot (capped endpoints) and pass the breaker; returns the slot's token."""
+        if self._slots is None:
+            self._verdict(self._ask(""))
+            return ""
         started = time.perf_counter()
         try:
-            held.enter_context(slots.hold(self._slot_wait))
-        except SlotTimeout:
+            token, answer = self._slots.wait(self._slot_wait, self._ask)
+        except BackendError:  # SlotTimeout
             metrics.record_model_error(self.endpoint, "slot_timeout")
             raise
         metrics.record_slot_wait(self.endpoint, time.perf_counter() - started)
+        self._verdict(answer)  # a refused call's slot was given back by the script
+        self._slots.renew(token)
+        return token
 
-    def _enter_breaker(self) -> None:
+    def _ask(self, token: str) -> list[Any] | None:
+        """One run of the begin script: ``None`` while no slot is free."""
+        args: list[Any] = self._breaker.enter_args()
+        if self._slots is not None:
+            args += self._slots.take_args(token)
         try:
-            verdict = self._breaker.enter()
+            answer = self._begin(keys=self._keys, args=args)
+        except RedisError as exc:
+            if self._slots is not None:
+                raise  # the slot pool waits for Redis as for a slot
+            log.warning("breaker of %s: Redis unavailable (%s); letting the call through",
+                        self.endpoint, exc)
+            return None
+        return None if answer[0] in (b"busy", "busy") else answer
+
+    def _verdict(self, answer: list[Any] | None) -> None:
+        if answer is None:  # Redis unavailable: the breaker fails open
+            return
+        try:
+            verdict = self._breaker.verdict(answer)
         except CircuitOpen:
             metrics.record_model_error(self.endpoint, "circuit_open")
             raise
         if verdict is Verdict.PROBE:
             metrics.record_breaker_transition(self.endpoint, "half_open")
 
-    def _settle(self, error: BackendError | None) -> None:
-        if error is not None:
-            metrics.record_model_error(self.endpoint, error_kind(error))
-        if error is not None and is_outage(error):
-            if self._breaker.record_failure(error):
-                metrics.record_breaker_transition(self.endpoint, "open")
-        elif self._breaker.record_success():
-            metrics.record_breaker_transition(self.endpoint, "closed")
+    def _leave(self, token: str, outcome: Outcome, error: BackendError | None) -> None:
+        if self._slots is not None:
+            self._slots.stop_renewing(token)
+        args: list[Any] = [outcome, token]
+        args += self._breaker.failure_args(error) if error is not None else ["", "", ""]
+        try:
+            transition = self._end(keys=self._keys, args=args)
+        except RedisError as exc:  # a lease expires on its own; a lost outcome is harmless
+            log.warning("model endpoint %s: could not report a call to Redis (%s); a slot "
+                        "it held expires on its own", self.endpoint, exc)
+            return
+        if transition:
+            metrics.record_breaker_transition(
+                self.endpoint, transition.decode() if isinstance(transition, bytes)
+                else transition)
 
 
 def is_outage(error: BackendError) -> bool:
@@ -133,6 +221,6 @@ def make_guard(queue: QueueSettings, redis: Redis) -> Callable[[str, Backend], B
         breaker = Breaker(redis, model, threshold=queue.breaker_failures,
                           reset_timeout=queue.breaker_reset, probe_timeout=queue.breaker_reset,
                           prefix=queue.prefix)
-        return GuardedBackend(backend, model, breaker, slots, queue.slot_wait)
+        return GuardedBackend(backend, model, redis, breaker, slots, queue.slot_wait)
 
     return guard

@@ -24,40 +24,45 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from redis import Redis
 from redis.exceptions import RedisError
 
 from aigc_core.errors import BackendError
 
+from .lua import NOW
+
 log = logging.getLogger(__name__)
 
-#: Take (or keep) the lease ARGV[3]: drop expired leases, then add or extend ours if it is
-#: already held or a slot is free. Returns 1 when the caller holds the lease afterwards.
-_TAKE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local expires = now + tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZSCORE', KEYS[1], ARGV[3]) == false
-   and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
-  return 0
+#: ``take_slot(key, limit, ttl_ms, token, now)``: drop expired leases, then add or extend the
+#: lease ``token`` if it is already held or a slot is free. Returns 1 when the caller holds the
+#: lease afterwards.
+TAKE_FUNCTION = """
+local function take_slot(key, limit, ttl_ms, token, now)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  if redis.call('ZSCORE', key, token) == false and redis.call('ZCARD', key) >= limit then
+    return 0
+  end
+  redis.call('ZADD', key, now + ttl_ms, token)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  redis.call('PEXPIREAT', key, tonumber(last[2]))
+  return 1
 end
-redis.call('ZADD', KEYS[1], expires, ARGV[3])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], tonumber(last[2]))
-return 1
 """
 
+_TAKE = NOW + TAKE_FUNCTION + (
+    "return take_slot(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], now)")
+
 #: Live leases of an endpoint (expired ones dropped first).
-_COUNT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+_COUNT = NOW + """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return redis.call('ZCARD', KEYS[1])
 """
+
+T = TypeVar("T")
 
 _POLL_MIN = 0.01
 #: Waiters poll, so they are served in no particular order; a short ceiling keeps the wait of
@@ -101,8 +106,13 @@ class SlotPool:
         A lease taken this way is not renewed; give it back with ``release``.
         """
         token = token or uuid.uuid4().hex
-        held = self._take(keys=[self.key], args=[self.limit, self._ttl_ms, token])
+        held = self._take(keys=[self.key], args=self.take_args(token))
         return token if held == 1 else None
+
+    def take_args(self, token: str) -> list[int | str]:
+        """ARGV ``limit, ttl_ms, token`` of ``take_slot``, for scripts that take a slot along
+        with other work (the guard's)."""
+        return [self.limit, max(1, int(self.lease_ttl * 1000)), token]
 
     def release(self, token: str) -> None:
         self._redis.zrem(self.key, token)
@@ -117,31 +127,34 @@ class SlotPool:
 
         Raises ``SlotTimeout`` (a retryable ``BackendError``) when none comes free in time.
         """
-        token = self._wait_for_slot(timeout)
-        self._renewer.add(token)
+        token, _ = self.wait(timeout, self.try_acquire)
+        self.renew(token)
         try:
             yield token
         finally:
-            self._renewer.discard(token)
+            self.stop_renewing(token)
             try:
                 self.release(token)
             except RedisError as exc:  # the lease expires on its own; nothing leaks
                 log.warning("could not release slot of %s (%s); it expires in %.0fs",
                             self.endpoint, exc, self.lease_ttl)
 
-    @property
-    def _ttl_ms(self) -> int:
-        return max(1, int(self.lease_ttl * 1000))
+    def wait(self, timeout: float, attempt: Callable[[str], T | None]) -> tuple[str, T]:
+        """Call ``attempt(token)`` until it takes the lease ``token`` (it returns anything
+        but ``None``), for at most ``timeout`` seconds; returns the token and what it returned.
 
-    def _wait_for_slot(self, timeout: float) -> str:
+        Raises ``SlotTimeout`` when no slot came free in time. Redis being unreachable counts
+        as no slot yet.
+        """
         token = uuid.uuid4().hex
         started = time.monotonic()
         deadline = started + timeout
         pause = _POLL_MIN
         while True:
             try:
-                if self.try_acquire(token) is not None:
-                    return token
+                taken = attempt(token)
+                if taken is not None:
+                    return token, taken
             except RedisError as exc:
                 log.warning("slot of %s: Redis unavailable (%s); still waiting",
                             self.endpoint, exc)
@@ -151,6 +164,13 @@ class SlotPool:
             # Jitter spreads the retries of many waiting threads across the fleet.
             time.sleep(min(left, random.uniform(_POLL_MIN, pause)))
             pause = min(_POLL_MAX, pause * 2)
+
+    def renew(self, token: str) -> None:
+        """Keep the lease ``token`` alive until ``stop_renewing`` (calls may outlast it)."""
+        self._renewer.add(token)
+
+    def stop_renewing(self, token: str) -> None:
+        self._renewer.discard(token)
 
 
 class _Renewer:

@@ -3,8 +3,9 @@
 Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after their last write):
 
 - ``P:job:ID`` (hash): ``state``, ``generator``, ``model``, ``queue``, ``message`` (the task
-  kwargs), ``attempts``, ``worker``, ``last_error``, ``dead_letter``, ``submitted_at``, ``sent_at``,
-  ``started_at``, ``finished_at``, ``continued``.
+  kwargs, until the message is confirmed sent), ``attempts``, ``worker``, ``last_error``,
+  ``dead_letter``, ``submitted_at``, ``sent_at``, ``started_at``, ``finished_at``,
+  ``continued``.
 - ``P:result:ID``: the Result JSON. Written with ``SET NX``: the first stored result wins, so a
   job delivered twice never has two results, and the second delivery returns the first's.
 - ``P:idem:KEY``: the id of the job first submitted with idempotency key ``KEY``.
@@ -232,7 +233,13 @@ class Store:
         return owner.decode(), bool(new)
 
     def mark_sent(self, job_id: str) -> None:
-        self.redis.hset(self._job_key(job_id), "sent_at", _now())
+        """The message is in the queue: its copy, kept to resend it, is not needed any more
+        (1 to 2 KB of every queued and finished job)."""
+        key = self._job_key(job_id)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(key, "sent_at", _now())
+            pipe.hdel(key, "message")
+            pipe.execute()
 
     def unsent_message(self, job_id: str, older_than: float) -> tuple[str, dict[str, Any]] | None:
         """``(queue, kwargs)`` of a job registered over ``older_than`` seconds ago whose message

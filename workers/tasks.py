@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from billiard.process import current_process
@@ -40,6 +41,7 @@ from . import metrics
 from .app import AigcCelery
 from .client import enqueue
 from .guard import make_guard
+from .logs import job_line
 from .protocol import TASK_NAME, MappingError, Step, child_id, next_jobs
 from .store import Begin, Store, connect
 
@@ -112,6 +114,10 @@ def warm_up(engine: Engine) -> None:
 
 class RunJob(Task):
     """The task class: hard time limits are reported from the worker's main process."""
+
+    #: Celery formats a repr of every return value (for its log line and the task-succeeded
+    #: event); the Result is in the job store, so a short prefix of it is enough there.
+    resultrepr_maxsize = 200
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:
@@ -187,6 +193,7 @@ class Delivery:
 
     def _run(self, job: Job, begin: Begin) -> Result | None:
         metrics.record_job_state(job.generator, job.model, "started")
+        started = time.perf_counter()
         result = self.rt.engine.run(job)
         if result.error and result.error.message.startswith(SoftTimeLimitExceeded.__name__):
             result.error.message = (f"stopped at the soft time limit of "
@@ -194,6 +201,7 @@ class Delivery:
         finished = self.rt.store.finish(result)
         if finished.outcome == "stored":
             metrics.record_job(result)
+            log.info("%s", job_line(result, (time.perf_counter() - started) * 1000.0))
         elif finished.outcome == "cancelled":
             metrics.record_job_state(job.generator, job.model, "cancelled")
         return finished.result

@@ -150,3 +150,20 @@ def test_a_rate_limited_answer_is_not_an_outage():
     assert is_outage(failure(503))
     assert is_outage(BackendError("connection refused", retryable=True))
     assert not is_outage(BackendError("HTTP 400"))
+
+
+@pytest.mark.parametrize("limits", [{}, {"counted": 4}], ids=["uncapped", "capped"])
+def test_a_call_costs_two_redis_round_trips(server, redis, limits):
+    """The guard's Redis work runs beside every model call; one script before and one after."""
+    server.fallback = Reply()
+    engine = guarded_engine(server, redis, "counted", endpoint_limits=limits)
+    assert run(engine, "counted").ok  # the first call also loads the scripts
+    redis.config_resetstat()
+    for _ in range(5):
+        assert run(engine, "counted").ok
+    # Commands that scripts run count too, so count the scripts: every other command the
+    # guard sends on its own would be one of theirs (HGET, DEL, ZREM...), not a script call.
+    stats = redis.info("commandstats")
+    assert stats["cmdstat_evalsha"]["calls"] == 10
+    assert stats["cmdstat_hmget"]["calls"] == 5  # the breaker was asked once per call
+    assert redis.zcard("aigc:slots:counted") == 0

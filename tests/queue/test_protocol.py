@@ -138,3 +138,19 @@ def test_a_pickled_message_is_refused(client: Client, worker, redis_server, qtes
     assert [text for _, _, text in read_calls(qtest_log)] == ["after the pickle"] * 2
     redis = Redis.from_url(redis_server.url)
     assert redis.llen("aigc.qtest") == 0 and redis.hlen("unacked") == 0  # dropped, not looping
+
+
+def test_a_queued_message_names_the_job_but_never_repeats_its_input(client: Client,
+                                                                     redis_server):
+    """Celery copies a repr of the arguments into each message (Flower, worker logs): only
+    the job's identity belongs there. The job store drops its resend copy once it is sent."""
+    job_id = client.submit(Job(generator="qtest.work", model="qtest",
+                               input={"text": "a confidential draft"}))
+    redis = Redis.from_url(redis_server.url)
+    [raw] = redis.lrange("aigc.qtest", 0, -1)
+    headers = json.loads(raw)["headers"]
+    assert headers["id"] == job_id and headers["task"] == "aigc.run_job"
+    assert headers["kwargsrepr"] == f"{{job: {job_id} qtest.work on qtest}}"
+    assert "confidential" not in headers["kwargsrepr"] + headers["argsrepr"]
+    assert not redis.hexists(f"aigc:job:{job_id}", "message")
+    assert redis.hget(f"aigc:job:{job_id}", "state") == b"queued"

@@ -62,3 +62,9 @@ def test_a_job_round_trips_through_redis_and_a_worker_on_the_embedded_model(
     # Celery's own result backend holds the same Result JSON (the documented contract).
     assert client.app.AsyncResult(job_id, task_name=TASK_NAME).get(timeout=10) == (
         result.model_dump(mode="json"))
+    # Sent, so the copy kept to resend the message is gone.
+    assert not client.store.redis.hexists(f"aigc:job:{job_id}", "message")
+    # One line per job in the worker's log, without the input or the output.
+    lines = [line for line in w.log().splitlines() if job_id in line]
+    assert len(lines) == 1 and f"hello.greeting on default: {result.status} in" in lines[0], lines
+    assert "Ada" not in lines[0] and "httpx" not in w.log()

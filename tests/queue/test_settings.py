@@ -71,6 +71,11 @@ def test_the_celery_app_is_configured_for_reliability():
     assert conf.worker_prefetch_multiplier == 1
     assert conf.broker_transport_options["visibility_timeout"] == 4000
     assert conf.result_backend_transport_options["visibility_timeout"] == 4000
+    # Flower sees workers' task events; nothing per job costs a Redis write beyond them.
+    assert (conf.worker_send_task_events, conf.task_send_sent_event,
+            conf.task_track_started) == (True, False, False)
+    quiet = create_app(load_settings(queue={"task_events": False})).conf
+    assert quiet.worker_send_task_events is False
 
 
 @pytest.mark.e2e
