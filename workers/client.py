@@ -23,12 +23,9 @@ from aigc_core.config import Settings, load_settings
 from aigc_core.errors import AigcError
 
 from .app import AigcCelery, create_app
-from .protocol import TASK_NAME, Step, child_id, message_kwargs
+from .envelope import envelope
+from .protocol import Step, child_id, message_kwargs
 from .store import DeadLetter, JobStatus, Store, connect
-
-#: A registered job whose message is still unconfirmed after this long lost its submitter
-#: between registering and sending; a repeat submit with its idempotency key sends it.
-RESEND_AFTER = 30.0
 
 _POLL_MIN = 0.005
 _POLL_MAX = 0.5
@@ -69,37 +66,11 @@ class Workflow:
 
 
 def enqueue(app: AigcCelery, store: Store, job: Job, then: list[Step] | None = None) -> str:
-    """Register and send one job (already validated); returns the id that owns it.
-
-    With an idempotency key that an earlier job holds, nothing is sent and that job's id is
-    returned. A job id sent twice still runs once (the store keys execution by job id).
-    """
+    """Register and queue one job (already validated) in one atomic step; returns the id
+    that owns it: with an idempotency key that an earlier job holds, that job's id, and
+    nothing is queued. A job id queued already is not queued again."""
     queue = app.queue_settings.queue_name(job.model)
-    message = message_kwargs(job, then)
-    owner, new = store.register(job, queue, message)
-    if owner != job.id:
-        unsent = store.unsent_message(owner, RESEND_AFTER)
-        if unsent is not None:
-            _send(app, store, owner, *unsent)
-        return owner
-    try:
-        _send(app, store, job.id, queue, message)
-    except Exception:
-        if new:
-            store.forget(job)  # so that a retried submit with the same key sends it
-        raise
-    return job.id
-
-
-def _send(app: AigcCelery, store: Store, job_id: str, queue: str,
-          message: dict[str, Any]) -> None:
-    job = message["job"]
-    # Celery would otherwise repr the whole input into every message, for Flower and worker
-    # logs: CPU for each submit, and a job's content where only its identity belongs.
-    kwargsrepr = f"{{job: {job_id} {job.get('generator')} on {job.get('model', 'default')}}}"
-    app.send_task(TASK_NAME, kwargs=message, task_id=job_id, queue=queue, argsrepr="()",
-                  kwargsrepr=kwargsrepr)
-    store.mark_sent(job_id)
+    return store.register(job, queue, envelope(app, job.id, message_kwargs(job, then), queue))
 
 
 class Client:

@@ -2,10 +2,9 @@
 
 Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after their last write):
 
-- ``P:job:ID`` (hash): ``state``, ``generator``, ``model``, ``queue``, ``message`` (the task
-  kwargs, until the message is confirmed sent), ``attempts``, ``worker``, ``last_error``,
-  ``dead_letter``, ``submitted_at``, ``sent_at``, ``started_at``, ``finished_at``,
-  ``continued``.
+- ``P:job:ID`` (hash): ``state``, ``generator``, ``model``, ``queue``, ``attempts``,
+  ``worker``, ``last_error``, ``dead_letter``, ``submitted_at``, ``started_at``,
+  ``finished_at``, ``continued``.
 - ``P:result:ID``: the Result JSON. Written with ``SET NX``: the first stored result wins, so a
   job delivered twice never has two results, and the second delivery returns the first's.
 - ``P:idem:KEY``: the id of the job first submitted with idempotency key ``KEY``.
@@ -18,7 +17,6 @@ half an update (e.g. a cancel and a finishing worker race; exactly one of them w
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -40,22 +38,24 @@ FINAL_STATES = frozenset({"succeeded", "failed", "cancelled"})
 #: Cap on the dead-letter list: an operator reads the newest; a flood must not fill Redis.
 DEAD_LETTER_CAP = 10_000
 
-#: KEYS: job, idem. ARGV: id, message json, generator, model, queue, now, ttl.
-#: Returns {owner, new}: the id that owns the idempotency key (ours unless an earlier submit
-#: took it), and 1 if this call created the job's state (0: the id was known already).
+#: KEYS: job, idem, queue. ARGV: id, message envelope, generator, model, queue, now, ttl.
+#: Registers the job and pushes its message onto the queue's list, in one step: a job is
+#: queued exactly when it is registered. Returns the id that owns the idempotency key (ours
+#: unless an earlier submit took it); a job id known already (a chain step enqueued again by
+#: a redelivered parent) is not queued twice.
 _REGISTER = """
 if KEYS[2] ~= '' then
   local owner = redis.call('GET', KEYS[2])
-  if owner then return {owner, 0} end
+  if owner then return owner end
   redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[7])
 end
-local new = redis.call('HSETNX', KEYS[1], 'state', 'queued')
-if new == 1 then
-  redis.call('HSET', KEYS[1], 'message', ARGV[2], 'generator', ARGV[3], 'model', ARGV[4],
-             'queue', ARGV[5], 'submitted_at', ARGV[6])
+if redis.call('HSETNX', KEYS[1], 'state', 'queued') == 1 then
+  redis.call('HSET', KEYS[1], 'generator', ARGV[3], 'model', ARGV[4], 'queue', ARGV[5],
+             'submitted_at', ARGV[6])
+  redis.call('LPUSH', KEYS[3], ARGV[2])
 end
 redis.call('EXPIRE', KEYS[1], ARGV[7])
-return {ARGV[1], new}
+return ARGV[1]
 """
 
 #: KEYS: job, result. ARGV: worker, now, max attempts, ttl, generator, model.
@@ -220,44 +220,16 @@ class Store:
         return f"{self.prefix}:dead"
 
     # -- submit side ----------------------------------------------------------------------
-    def register(self, job: Job, queue: str, message: dict[str, Any]) -> tuple[str, bool]:
-        """Record a job as queued, with the task kwargs that will be sent for it. Returns the
-        id owning its idempotency key (another job's, if an earlier submit took the key) and
-        whether the job is new (False: its id was known, e.g. a chain step sent again)."""
+    def register(self, job: Job, queue: str, envelope: str) -> str:
+        """Record a job as queued and push its message ``envelope`` (envelope.py) onto the
+        Redis list ``queue``, atomically. Returns the id owning the job's idempotency key:
+        another job's if an earlier submit took the key (then nothing is queued)."""
         idem = f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else ""
-        owner, new = self._register(
-            keys=[self._job_key(job.id), idem],
-            args=[job.id, json.dumps(message), job.generator, job.model, queue, _now(),
-                  self.ttl],
+        owner = self._register(
+            keys=[self._job_key(job.id), idem, queue],
+            args=[job.id, envelope, job.generator, job.model, queue, _now(), self.ttl],
         )
-        return owner.decode(), bool(new)
-
-    def mark_sent(self, job_id: str) -> None:
-        """The message is in the queue: its copy, kept to resend it, is not needed any more
-        (1 to 2 KB of every queued and finished job)."""
-        key = self._job_key(job_id)
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(key, "sent_at", _now())
-            pipe.hdel(key, "message")
-            pipe.execute()
-
-    def unsent_message(self, job_id: str, older_than: float) -> tuple[str, dict[str, Any]] | None:
-        """``(queue, kwargs)`` of a job registered over ``older_than`` seconds ago whose message
-        was never confirmed sent (its submitter died in between)."""
-        fields = self.redis.hmget(self._job_key(job_id), "state", "sent_at", "submitted_at",
-                                  "queue", "message")
-        state, sent, submitted, queue, message = (v.decode() if v else None for v in fields)
-        if state != "queued" or sent or not (submitted and queue and message):
-            return None
-        age = time.time() - datetime.fromisoformat(submitted).timestamp()
-        return (queue, json.loads(message)) if age > older_than else None
-
-    def forget(self, job: Job) -> None:
-        """Undo ``register`` after the message could not be sent."""
-        keys = [self._job_key(job.id)]
-        if job.idempotency_key:
-            keys.append(f"{self.prefix}:idem:{job.idempotency_key}")
-        self.redis.delete(*keys)
+        return owner.decode()
 
     def cancel(self, job_id: str) -> str:
         """Cancel unless already final; returns ``cancelled`` or the state it had."""
