@@ -83,8 +83,8 @@ def run(ctx: Context) -> Report:
                             f"bound; {left:,} were purged")
     report.notes.append(
         "per queued job Redis holds the Celery message (the job inside, base64) in the queue "
-        "list and the job-state hash, which keeps a copy of the job for re-sending; each "
-        "finished job adds its result twice (aigc:result and Celery's task meta)")
+        "list and the job-state hash (states and times, no copy of the job); each finished job "
+        "adds its result twice (aigc:result and Celery's task meta)")
     report.notes.append(f"RSS p50 over the drain: {percentile([s[1] for s in samples], 50):.1f} "
                         "MiB")
     return report
