@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aigc_core import GenerationOptions, Generator, Problem
+from aigc_core import GenerationOptions, Generator, Problem, schemas
 from aigc_core.checks import distinct, normalise
 
 from . import export_anki, readability
@@ -14,8 +15,9 @@ from .common import GradeLevel, Language, ReadabilityTolerance, drop_surplus, li
 
 MAX_CARDS = 20
 
-Front = line(2, 150)
-Back = line(1, 300)
+FRONT, BACK = (2, 150), (1, 300)
+Front = line(*FRONT)
+Back = line(*BACK)
 
 
 class FlashcardInput(BaseModel):
@@ -40,6 +42,12 @@ class Flashcards(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cards: list[Card] = Field(min_length=1, max_length=MAX_CARDS)
+
+
+def cards_schema(data: FlashcardInput) -> dict[str, Any]:
+    """Exactly ``count`` cards of one-line texts, for constrained decoding."""
+    card = schemas.obj(front=schemas.line(*FRONT), back=schemas.line(*BACK))
+    return schemas.obj(cards=schemas.array(card, data.count, data.count))
 
 
 def keep_requested(output: Flashcards, data: FlashcardInput) -> Flashcards:
@@ -109,6 +117,7 @@ FLASHCARDS = Generator(
     system="education/system.j2",
     prompt="education/flashcards.user.j2",
     templates_from=__package__,
+    output_schema=cards_schema,
     options=GenerationOptions(max_tokens=800, temperature=0.3),
     validators=(card_count, distinct_fronts, back_answers_front, backs_from_source, readable),
     exporters={"anki": export_anki.flashcards},

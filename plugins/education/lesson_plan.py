@@ -3,10 +3,12 @@ differentiation notes for one lesson of a given length."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from aigc_core import GenerationOptions, Generator, Problem
+from aigc_core import GenerationOptions, Generator, Problem, schemas
 from aigc_core.checks import distinct
 
 from . import export_markdown
@@ -14,10 +16,11 @@ from .common import GradeLevel, Language, line
 
 MAX_ACTIVITIES = 8
 
-Objective = line(10, 200)
-Material = line(2, 100)
-Title = line(3, 80)
-Note = line(10, 400)
+OBJECTIVE, MATERIAL, TITLE, NOTE = (10, 200), (2, 100), (3, 80), (10, 400)
+Objective = line(*OBJECTIVE)
+Material = line(*MATERIAL)
+Title = line(*TITLE)
+Note = line(*NOTE)
 
 
 class LessonPlanInput(BaseModel):
@@ -59,6 +62,24 @@ class LessonPlan(BaseModel):
     activities: list[Activity] = Field(min_length=2, max_length=MAX_ACTIVITIES)
     assessment: Note = Field(description="How the teacher checks the objectives were met.")
     differentiation: Differentiation
+
+
+def plan_schema(data: LessonPlanInput) -> dict[str, Any]:
+    """One-line texts and activities no longer than the lesson, for constrained decoding (the
+    minutes' sum is for ``minutes_add_up`` to check)."""
+    note = schemas.line(*NOTE)
+    activity = schemas.obj(title=schemas.line(*TITLE),
+                           minutes={"type": "integer", "minimum": 1,
+                                    "maximum": data.duration_minutes},
+                           description=note)
+    return schemas.obj(
+        title=schemas.line(*TITLE),
+        objectives=schemas.array(schemas.line(*OBJECTIVE), 1, 5),
+        materials=schemas.array(schemas.line(*MATERIAL), 1, 10),
+        activities=schemas.array(activity, 2, MAX_ACTIVITIES),
+        assessment=note,
+        differentiation=schemas.obj(support=note, extension=note),
+    )
 
 
 def schedule(output: LessonPlan, data: LessonPlanInput) -> LessonPlan:
@@ -107,6 +128,7 @@ LESSON_PLAN = Generator(
     system="education/system.j2",
     prompt="education/lesson_plan.user.j2",
     templates_from=__package__,
+    output_schema=plan_schema,
     options=GenerationOptions(max_tokens=900, temperature=0.3),
     validators=(minutes_add_up, distinct_parts),
     exporters={"markdown": export_markdown.lesson_plan},

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from aigc_core import GenerationOptions, Generator, Problem
+from aigc_core import GenerationOptions, Generator, Problem, schemas
 from aigc_core.checks import distinct, normalise
 
 from . import export_aiken, export_anki, export_gift, export_json, readability
@@ -22,10 +22,11 @@ BLOOM_LEVELS: tuple[str, ...] = get_args(BloomLevel)
 MAX_QUESTIONS = 20
 MIN_OPTIONS, MAX_OPTIONS = 3, 5
 
-QuestionText = line(5, 300)
-OptionText = line(1, 120)
-AnswerText = line(1, 80)
-Explanation = line(10, 300)
+QUESTION, OPTION, ANSWER, EXPLANATION = (5, 300), (1, 120), (1, 80), (10, 300)
+QuestionText = line(*QUESTION)
+OptionText = line(*OPTION)
+AnswerText = line(*ANSWER)
+Explanation = line(*EXPLANATION)
 
 
 class QuizInput(BaseModel):
@@ -123,6 +124,28 @@ class Quiz(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     questions: list[Question] = Field(min_length=1, max_length=MAX_QUESTIONS)
+
+
+def quiz_schema(data: QuizInput) -> dict[str, Any]:
+    """Exactly ``count`` questions, of the requested types and Bloom levels only, each
+    multiple-choice one with exactly ``options_per_question`` options and a key among them."""
+
+    def question(kind: str, **answer: dict[str, Any]) -> dict[str, Any]:
+        return schemas.obj(type=schemas.choice([kind]),
+                           bloom_level=schemas.choice(data.bloom_levels),
+                           question=schemas.line(*QUESTION), **answer,
+                           explanation=schemas.line(*EXPLANATION))
+
+    options = data.options_per_question
+    variants = {
+        "multiple_choice": question(
+            "multiple_choice", options=schemas.array(schemas.line(*OPTION), options, options),
+            answer_index=schemas.choice(range(options))),
+        "true_false": question("true_false", answer={"type": "boolean"}),
+        "short_answer": question("short_answer", answer=schemas.line(*ANSWER)),
+    }
+    items = schemas.one_of(*(variants[kind] for kind in data.question_types))
+    return schemas.obj(questions=schemas.array(items, data.count, data.count))
 
 
 def keep_requested(output: Quiz, data: QuizInput) -> Quiz:
@@ -272,6 +295,7 @@ QUIZ = Generator(
     system="education/system.j2",
     prompt="education/quiz.user.j2",
     templates_from=__package__,
+    output_schema=quiz_schema,
     options=GenerationOptions(max_tokens=1200, temperature=0.3),
     validators=(counts_met, answer_index_in_range, option_count, one_correct_option,
                 distinct_distractors, distinct_questions, bloom_levels_allowed, readable),

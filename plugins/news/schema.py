@@ -1,11 +1,9 @@
-"""Building blocks of the JSON schemas that constrain the model's answers.
+"""The JSON schemas that constrain news answers: grounding of numbers in the grammar.
 
-Every string is given as a pattern, not just a length: llama.cpp's grammar for a plain JSON
-string lets raw newlines and other control characters through, which no JSON parser accepts.
-The pattern allows any other character, and the escapes ``\\"`` and ``\\\\`` so that a quotation
-can still be written: llama.cpp matches patterns against the JSON text and copies the character
-class into its grammar as it is. A server that matches them against the decoded value instead
-allows curly quotation marks only, which news copy may use as well.
+Strings follow ``aigc_core.schemas`` (one line, no raw control characters, escaped quotation
+marks allowed), and further keep digits out except as the input's own numbers. A server that
+matches patterns against the decoded value instead of the JSON text allows curly quotation
+marks only, which news copy may use as well.
 """
 
 from __future__ import annotations
@@ -13,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-#: One character of news copy but a digit: anything but a quotation mark, backslash, control
-#: character, digit or a character of code and markup ({}<>=|_~^`), which news copy never
-#: needs and a small model drifting into JSON or code would write; or an escaped quotation
-#: mark or backslash.
-_CHAR = r'[^"\\\x00-\x1f0-9{}<>=|_~^`]|\\["\\]'
+from aigc_core.schemas import array, chars, obj
+
+__all__ = ["NUMBER_ROOM", "array", "obj", "text"]
+
+#: One character of news copy but a digit: also no character of code and markup
+#: ({}<>=|_~^`), which news copy never needs and a small model drifting into JSON or code
+#: would write.
+_CHAR = chars("0-9{}<>=|_~^`")
 #: What a number must follow, unless it starts the text: a space, bracket, currency sign, dash,
 #: slash or opening quotation mark. Not a letter ("a1200" would hide a figure from grounding),
 #: nor a digit, point or comma ("12.12" or "1,1200" would make a new figure of given ones).
@@ -47,13 +48,3 @@ def text(shortest: int, longest: int, numbers: Iterable[str], *,
     low, high = max(shortest - reserved, 0), longest - reserved
     return {"type": "string", "minLength": shortest, "maxLength": longest,
             "pattern": f"^{first}({unit}){{{low},{high}}}{tail}$"}
-
-
-def array(items: dict[str, Any], fewest: int, most: int) -> dict[str, Any]:
-    return {"type": "array", "items": items, "minItems": fewest, "maxItems": most}
-
-
-def obj(**properties: dict[str, Any]) -> dict[str, Any]:
-    """An object with exactly these properties, written in this order."""
-    return {"type": "object", "properties": properties, "required": list(properties),
-            "additionalProperties": False}

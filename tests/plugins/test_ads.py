@@ -393,3 +393,8 @@ def test_google_copy_on_the_embedded_model(local_engine):
         assert output.primary_texts == []
     else:
         assert result.error.kind == "validation" and result.problems, result.error
+
+
+@pytest.mark.parametrize("platform", get_args(PlatformName))
+def test_schemas_are_grammars_llama_cpp_accepts(platform, assert_grammar):
+    assert_grammar(copy_schema(data(platform=platform, variants=3, product_in_headlines=True)))

@@ -43,6 +43,7 @@ from aigc_plugins.education.lesson_plan import (
 )
 from aigc_plugins.education.quiz import (
     QUIZ,
+    MultipleChoice,
     Quiz,
     QuizInput,
     answer_index_in_range,
@@ -728,6 +729,55 @@ def test_cli_export_path_uses_the_generators_exporters(make_engine):
     data = engine.validate(job)
     assert parse_gift(export(result, registered, "gift", data))[0][0]["type"] == "multiple_choice"
     assert parse_aiken(export(result, registered, "aiken", data))[0]["answer_index"] == 1
+
+
+# -- output schemas for constrained decoding ----------------------------------------------
+def test_quiz_schema_asks_for_exactly_what_the_input_requests():
+    data = quiz_input(count=3, question_types=["multiple_choice", "true_false"],
+                      options_per_question=3, bloom_levels=["remember", "apply"])
+    questions = QUIZ.json_schema(data)["properties"]["questions"]
+    assert (questions["minItems"], questions["maxItems"]) == (3, 3)
+    mc_schema, tf_schema = questions["items"]["anyOf"]
+    assert mc_schema["properties"]["type"] == {"enum": ["multiple_choice"]}
+    assert mc_schema["properties"]["bloom_level"] == {"enum": ["remember", "apply"]}
+    assert mc_schema["properties"]["answer_index"] == {"enum": [0, 1, 2]}
+    options = mc_schema["properties"]["options"]
+    assert (options["minItems"], options["maxItems"]) == (3, 3)
+    assert list(mc_schema["properties"]) == list(MultipleChoice.model_fields)  # same order
+    assert tf_schema["properties"]["answer"] == {"type": "boolean"}
+    one_type = QUIZ.json_schema(quiz_input(question_types=["short_answer"]))
+    assert one_type["properties"]["questions"]["items"]["properties"]["type"] == {
+        "enum": ["short_answer"]}
+
+
+def test_flashcard_and_lesson_schemas():
+    cards = FLASHCARDS.json_schema(FlashcardInput(source_text=SOURCE, count=4))
+    assert (cards["properties"]["cards"]["minItems"], cards["properties"]["cards"]["maxItems"]) \
+        == (4, 4)
+    plan = LESSON_PLAN.json_schema(LessonPlanInput(topic="photosynthesis", duration_minutes=30))
+    minutes = plan["properties"]["activities"]["items"]["properties"]["minutes"]
+    assert minutes["maximum"] == 30
+    assert "start_minute" not in plan["properties"]["activities"]["items"]["properties"]
+
+
+def test_schema_strings_stay_on_one_line_and_may_quote():
+    item = QUIZ.json_schema(quiz_input())["properties"]["questions"]["items"]["properties"]
+    pattern = re.compile(item["question"]["pattern"])
+    # llama.cpp matches patterns against the JSON text of a string, escapes included.
+    assert pattern.fullmatch(json.dumps('What does "chlorophyll" do?')[1:-1])
+    assert not pattern.fullmatch("What does\nit do?")  # a raw newline: invalid JSON
+    assert not pattern.fullmatch("Why?")  # shorter than a question may be
+
+
+@pytest.mark.parametrize(("generator", "data"), [
+    (QUIZ, quiz_input(count=20, question_types=["multiple_choice", "true_false",
+                                                  "short_answer"], options_per_question=5)),
+    (QUIZ, quiz_input(question_types=["true_false"], bloom_levels=["remember"])),
+    (FLASHCARDS, FlashcardInput(source_text=SOURCE, count=20)),
+    (LESSON_PLAN, LessonPlanInput(topic="photosynthesis", duration_minutes=240)),
+])
+def test_schemas_are_grammars_llama_cpp_accepts(generator, data, assert_grammar):
+    assert_grammar(generator.json_schema(data))
 
 
 # -- end to end on the embedded model ------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -194,22 +193,6 @@ def test_schema_sentence_ends_with_terminal_punctuation():
     assert not pattern.match("It opened on 3 March")
 
 
-@pytest.fixture(scope="module")
-def llama_vocab() -> Iterator[Any]:
-    """The embedded model's vocabulary alone (a fraction of a second), for parsing grammars
-    the way llama.cpp does before it decodes."""
-    llama_cpp = pytest.importorskip("llama_cpp")
-    from aigc_core.backends.local import embedded_model_path
-
-    params = llama_cpp.llama_model_default_params()
-    params.vocab_only = True
-    model = llama_cpp.llama_model_load_from_file(str(embedded_model_path()).encode(), params)
-    try:
-        yield llama_cpp.llama_model_get_vocab(model)
-    finally:
-        llama_cpp.llama_model_free(model)
-
-
 @pytest.mark.parametrize(("generator", "data"), [
     (article.GENERATOR, article.ArticleInput(facts=FACTS, angle="the farm", target_words=1000)),
     (headlines.GENERATOR, headlines.HeadlinesInput(topic="Solar farm opens", count=10)),
@@ -217,14 +200,8 @@ def llama_vocab() -> Iterator[Any]:
     *((summary.GENERATOR, summary.SummaryInput(text="word " * 500, target_words=400,
                                                format=fmt)) for fmt in ("bullets", "paragraph")),
 ])
-def test_schemas_are_grammars_llama_cpp_accepts(generator, data, llama_vocab):
-    import llama_cpp
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-    gbnf = json_schema_to_gbnf(json.dumps(generator.json_schema(data)))
-    sampler = llama_cpp.llama_sampler_init_grammar(llama_vocab, gbnf.encode(), b"root")
-    assert sampler, gbnf  # NULL: llama.cpp could not parse it
-    llama_cpp.llama_sampler_free(sampler)
+def test_schemas_are_grammars_llama_cpp_accepts(generator, data, assert_grammar):
+    assert_grammar(generator.json_schema(data))
 
 
 # -- lengths --------------------------------------------------------------------------------
