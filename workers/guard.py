@@ -42,7 +42,7 @@ from .breaker import (
 )
 from .lua import NOW
 from .settings import QueueSettings
-from .slots import TAKE_FUNCTION, SlotPool
+from .slots import TAKE_FUNCTION, SlotPool, SlotTimeout
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class GuardedBackend:
         started = time.perf_counter()
         try:
             token, answer = self._slots.wait(self._slot_wait, self._ask)
-        except BackendError:  # SlotTimeout
+        except SlotTimeout:
             metrics.record_model_error(self.endpoint, "slot_timeout")
             raise
         metrics.record_slot_wait(self.endpoint, time.perf_counter() - started)
