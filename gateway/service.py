@@ -98,19 +98,16 @@ class Gateway:
                            f"invalid input: {len(problems)} problem(s); nothing was queued",
                            problems)
         self.owners.claim([job.id for job in jobs], caller.name)
-        ids = [self._enqueue(job) for job in jobs]
+        ids = enqueue(self.client.app, self.client.store, jobs)
+        for job, owner in zip(jobs, ids, strict=True):
+            if owner == job.id:
+                self.metrics.jobs_submitted.labels(job.generator, job.model).inc()
         # A replayed idempotency key answers with the earlier job (which this key owns).
         self.owners.release([job.id for job, owner in zip(jobs, ids, strict=True)
                              if owner != job.id])
         statuses = self.client.store.statuses(ids)
         return [Submitted(self.view_of(status), owner != job.id)
                 for job, owner, status in zip(jobs, ids, statuses, strict=True)]
-
-    def _enqueue(self, job: Job) -> str:
-        owner = enqueue(self.client.app, self.client.store, job)
-        if owner == job.id:
-            self.metrics.jobs_submitted.labels(job.generator, job.model).inc()
-        return owner
 
     @staticmethod
     def _scoped(caller: Caller, key: str | None) -> str | None:

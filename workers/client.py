@@ -65,12 +65,17 @@ class Workflow:
         return [job_id for job_id in self.parents if job_id not in have_children]
 
 
-def enqueue(app: AigcCelery, store: Store, job: Job, then: list[Step] | None = None) -> str:
-    """Register and queue one job (already validated) in one atomic step; returns the id
-    that owns it: with an idempotency key that an earlier job holds, that job's id, and
-    nothing is queued. A job id queued already is not queued again."""
-    queue = app.queue_settings.queue_name(job.model)
-    return store.register(job, queue, envelope(app, job.id, message_kwargs(job, then), queue))
+def enqueue(app: AigcCelery, store: Store, jobs: list[Job],
+            then: list[Step] | None = None) -> list[str]:
+    """Register and queue jobs (already validated), each in one atomic step and all in one
+    Redis round trip; returns, per job, the id that owns it: with an idempotency key that an
+    earlier job holds, that job's id, and nothing is queued. A job id queued already is not
+    queued again."""
+    entries = []
+    for job in jobs:
+        queue = app.queue_settings.queue_name(job.model)
+        entries.append((job, queue, envelope(app, job.id, message_kwargs(job, then), queue)))
+    return store.register(entries)
 
 
 class Client:
@@ -104,7 +109,7 @@ class Client:
         """Validate and queue ``job``; returns its id (or, for a repeated idempotency key,
         the id of the job first submitted with it). Raises ``InvalidInput`` before queueing."""
         self.engine.validate(job)
-        return enqueue(self.app, self.store, job)
+        return enqueue(self.app, self.store, [job])[0]
 
     def submit_batch(self, jobs: Iterable[Job]) -> list[str]:
         """Validate every job first (one bad input queues nothing), then queue them all."""
@@ -119,7 +124,7 @@ class Client:
                                      message=p.message, code=p.code) for p in found]
         if problems:
             raise InvalidInput("batch", problems)
-        return [enqueue(self.app, self.store, job) for job in jobs]
+        return enqueue(self.app, self.store, jobs)
 
     def fan_out(self, job: Job, overrides: list[dict[str, Any]]) -> Workflow:
         """One job per item of ``overrides`` (input fields laid over ``job.input``), e.g. a
@@ -141,7 +146,7 @@ class Client:
         self.engine.validate(job)
         for index, step in enumerate(steps):
             self._check_step(index, step)
-        root = enqueue(self.app, self.store, job, steps)
+        [root] = enqueue(self.app, self.store, [job], steps)
         return Workflow(root, _chain_tree(root, steps))
 
     def _check_step(self, index: int, step: Step) -> None:

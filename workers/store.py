@@ -220,16 +220,20 @@ class Store:
         return f"{self.prefix}:dead"
 
     # -- submit side ----------------------------------------------------------------------
-    def register(self, job: Job, queue: str, envelope: str) -> str:
-        """Record a job as queued and push its message ``envelope`` (envelope.py) onto the
-        Redis list ``queue``, atomically. Returns the id owning the job's idempotency key:
-        another job's if an earlier submit took the key (then nothing is queued)."""
-        idem = f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else ""
-        owner = self._register(
-            keys=[self._job_key(job.id), idem, queue],
-            args=[job.id, envelope, job.generator, job.model, queue, _now(), self.ttl],
-        )
-        return owner.decode()
+    def register(self, entries: list[tuple[Job, str, str]]) -> list[str]:
+        """For each ``(job, queue, envelope)``: record the job as queued and push its message
+        ``envelope`` (envelope.py) onto the Redis list ``queue``, atomically, all in one round
+        trip. Returns, per job, the id owning its idempotency key: another job's if an
+        earlier submit took the key (then nothing was queued for it)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job, queue, envelope in entries:
+                idem = f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else ""
+                self._register(
+                    keys=[self._job_key(job.id), idem, queue],
+                    args=[job.id, envelope, job.generator, job.model, queue, _now(), self.ttl],
+                    client=pipe,
+                )
+            return [owner.decode() for owner in pipe.execute()]
 
     def cancel(self, job_id: str) -> str:
         """Cancel unless already final; returns ``cancelled`` or the state it had."""

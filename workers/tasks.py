@@ -235,8 +235,7 @@ class Delivery:
                     child_id(job.id, index), step.generator, step.model, "invalid_input",
                     f"chain step after {job.id}: {exc}"))
         else:
-            for child in children:
-                enqueue(self.rt.app, self.rt.store, child, rest)
+            enqueue(self.rt.app, self.rt.store, children, rest)
         self.rt.store.mark_continued(job.id)
 
 
