@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -98,6 +99,28 @@ def test_redis_restarts_while_jobs_are_queued_and_running(
     running_pid(qtest_log, "b")
     redis_server.restart(signal.SIGKILL, down_for=1.0)  # a crash: appendfsync keeps it all
     assert_each_done_once_or_rerun(client, redis_server, ids, qtest_log)
+
+
+def test_a_submit_rides_out_a_redis_restart_and_queues_each_job_once(
+    client: Client, worker, redis_server, qtest_log
+):
+    """Registering and queueing are one script, so retrying it after a lost connection can
+    never queue a job twice, nor leave one registered but not queued."""
+    warm = client.submit(work("warm"))  # connected, scripts loaded
+    redis_server.stop(signal.SIGKILL)
+    restart = threading.Timer(1.5, redis_server.start)
+    restart.start()
+    try:
+        batch = client.submit_batch([work(text) for text in ("x", "y", "z")])  # waits for Redis
+        single = client.submit(work("single"))
+    finally:
+        restart.join()
+    queued = Redis.from_url(redis_server.url).llen("aigc.qtest")
+    assert queued == 5
+    worker(concurrency=2)
+    results = client.wait([warm, *batch, single], timeout=60)
+    assert [r.text for r in results.values()] == ["warm", "x", "y", "z", "single"]
+    assert texts_run(qtest_log, "start") == dict.fromkeys(("warm", "x", "y", "z", "single"), 1)
 
 
 def assert_each_done_once_or_rerun(client: Client, redis_server, ids: dict[str, str],
