@@ -12,6 +12,7 @@ Targets: aigc's overhead <= 5 ms p50 and <= 20 ms p99.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -103,15 +104,23 @@ def run(ctx: Context) -> Report:
     return report
 
 
-def _direct(base_url: str, sizes: Sizes) -> Row:
-    """One blocking call at a time with the openai client (the one aigc's backend uses)."""
+def _direct_call(base_url: str) -> tuple[openai.OpenAI, Callable[[], float]]:
+    """A client and a function making one blocking call with it (the openai client, as
+    aigc's backend uses), returning its milliseconds."""
     client = openai.OpenAI(base_url=base_url, api_key="not-needed", max_retries=0)
     body = Work(prompts(1, 20, "direct"), max_tokens=1).bodies("sim")[0]
-    latencies = []
-    for _ in range(sizes.sequential):
+
+    def call() -> float:
         sent = time.perf_counter()
         client.chat.completions.create(**body)
-        latencies.append((time.perf_counter() - sent) * 1000.0)
+        return (time.perf_counter() - sent) * 1000.0
+
+    return client, call
+
+
+def _direct(base_url: str, sizes: Sizes) -> Row:
+    client, call = _direct_call(base_url)
+    latencies = [call() for _ in range(sizes.sequential)]
     client.close()
     return Row("direct HTTP call (no queue)", latencies, 0.0, None, None)
 
@@ -134,8 +143,12 @@ def _aigc(ctx: Context, redis_url: str, sim: Any, sizes: Sizes,
         rate = (len(finished) - 1) / (finished[-1] - finished[0])
         sim.reset()
         latencies = []
+        direct, call = _direct_call(sim.url)
         cpu = worker.cpu_seconds()
         for job in Work(prompts(sizes.sequential, 20, "seq"), max_tokens=1).jobs(tag("seq")):
+            # A direct call just before each job: a baseline taken at the same moments, so
+            # that the machine's drift shows in both.
+            stages.setdefault("direct call just before", []).append(call())
             submitted = time.time()
             client.submit(job)
             sent = time.time()
@@ -151,6 +164,7 @@ def _aigc(ctx: Context, redis_url: str, sim: Any, sizes: Sizes,
             stages.setdefault("engine", []).append(timings.total_ms)
             stages.setdefault("model call", []).append(timings.model_ms)
         cpu_ms = (worker.cpu_seconds() - cpu) * 1000.0 / sizes.sequential
+        direct.close()
         server_ms = sim.stats()["service_ms"]["p50"]
         ctx.fleet.stop(worker)
     events = "" if task_events else ", task_events off"
