@@ -145,10 +145,10 @@ class Breaker:
     def verdict(self, answer: list[Any]) -> Verdict:
         """Read what ``breaker_enter`` returned: the verdict, or ``CircuitOpen`` raised."""
         verdict, retry_at, now, failures, last_error = answer
-        verdict = _text(verdict)
+        verdict = as_text(verdict)
         if verdict in ("open", "probing"):
             raise CircuitOpen(
-                self.endpoint, int(failures), _text(last_error), (retry_at - now) / 1000,
+                self.endpoint, int(failures), as_text(last_error), (retry_at - now) / 1000,
                 datetime.fromtimestamp(retry_at / 1000, timezone.utc),
                 probing=verdict == "probing",
             )
@@ -180,7 +180,8 @@ def _ms(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-def _text(value: bytes | str | None) -> str:
+def as_text(value: bytes | str | None) -> str:
+    """A script's reply as text, whether the client decodes replies or not."""
     if isinstance(value, bytes):
         return value.decode()
     return value or ""

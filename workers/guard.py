@@ -39,6 +39,7 @@ from .breaker import (
     Breaker,
     CircuitOpen,
     Verdict,
+    as_text,
 )
 from .lua import NOW
 from .settings import QueueSettings
@@ -158,7 +159,7 @@ class GuardedBackend:
             log.warning("breaker of %s: Redis unavailable (%s); letting the call through",
                         self.endpoint, exc)
             return None
-        return None if answer[0] in (b"busy", "busy") else answer
+        return None if as_text(answer[0]) == "busy" else answer
 
     def _verdict(self, answer: list[Any] | None) -> None:
         if answer is None:  # Redis unavailable: the breaker fails open
@@ -183,9 +184,7 @@ class GuardedBackend:
                         "it held expires on its own", self.endpoint, exc)
             return
         if transition:
-            metrics.record_breaker_transition(
-                self.endpoint, transition.decode() if isinstance(transition, bytes)
-                else transition)
+            metrics.record_breaker_transition(self.endpoint, as_text(transition))
 
 
 def is_outage(error: BackendError) -> bool:
