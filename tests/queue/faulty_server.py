@@ -55,7 +55,15 @@ class Hang:
     seconds: float = 30.0
 
 
-Action = Reply | Status | Hang
+@dataclass(frozen=True)
+class Raw:
+    """Answer 200 with this body as is (a server or proxy that is not a chat server)."""
+
+    body: bytes
+    content_type: str = "application/json"
+
+
+Action = Reply | Status | Hang | Raw
 
 
 @dataclass
@@ -206,7 +214,14 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
             server._wait(action.seconds)
             self.close_connection = True  # drop it unanswered
 
+        def raw(self, action: Raw, body: dict[str, Any]) -> None:
+            self.send_response(200)
+            self.send_header("content-type", action.content_type)
+            self.send_header("content-length", str(len(action.body)))
+            self.end_headers()
+            self.wfile.write(action.body)
+
     _ACTIONS: dict[type, Callable[[Handler, Any, dict[str, Any]], None]] = {
-        Reply: Handler.reply, Status: Handler.status, Hang: Handler.hang,
+        Reply: Handler.reply, Status: Handler.status, Hang: Handler.hang, Raw: Handler.raw,
     }
     return Handler
