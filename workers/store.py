@@ -225,14 +225,19 @@ class Store:
         ``envelope`` (envelope.py) onto the Redis list ``queue``, atomically, all in one round
         trip. Returns, per job, the id owning its idempotency key: another job's if an
         earlier submit took the key (then nothing was queued for it)."""
+        calls = [
+            ([self._job_key(job.id),
+              f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else "", queue],
+             [job.id, envelope, job.generator, job.model, queue, _now(), self.ttl])
+            for job, queue, envelope in entries
+        ]
+        if len(calls) == 1:
+            # A pipeline first asks Redis whether its scripts are loaded: one more round trip.
+            [(keys, args)] = calls
+            return [self._register(keys=keys, args=args).decode()]
         with self.redis.pipeline(transaction=False) as pipe:
-            for job, queue, envelope in entries:
-                idem = f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else ""
-                self._register(
-                    keys=[self._job_key(job.id), idem, queue],
-                    args=[job.id, envelope, job.generator, job.model, queue, _now(), self.ttl],
-                    client=pipe,
-                )
+            for keys, args in calls:
+                self._register(keys=keys, args=args, client=pipe)
             return [owner.decode() for owner in pipe.execute()]
 
     def cancel(self, job_id: str) -> str:

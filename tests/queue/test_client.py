@@ -35,6 +35,22 @@ def test_bad_input_is_refused_before_anything_is_queued(client: Client, redis_se
     assert redis.keys("*") == []  # not even the valid job of the batch was queued
 
 
+def test_a_submit_is_one_redis_round_trip_and_a_batch_one_more(client: Client, redis_server):
+    redis = Redis.from_url(redis_server.url)
+    client.submit(work("loads the script"))
+    redis.config_resetstat()
+    for index in range(3):
+        client.submit(work(f"single {index}"))
+    client.submit_batch([work(f"batch {index}") for index in range(5)])
+    stats = redis.info("commandstats")
+    # Scripts count their own commands too, so count what a client sends: each single submit
+    # is one script call; a batch is one pipeline, which first checks that its script is there.
+    sent = {name: stat["calls"] for name, stat in stats.items()
+            if name in ("cmdstat_evalsha", "cmdstat_eval", "cmdstat_script|exists")}
+    assert sent == {"cmdstat_evalsha": 3 + 5, "cmdstat_script|exists": 1}
+    assert redis.llen("aigc.qtest") == 1 + 3 + 5
+
+
 def keyed(job: Job, key: str) -> Job:
     return job.model_copy(update={"idempotency_key": key})
 
