@@ -12,6 +12,7 @@ from celery import Celery
 
 from aigc_core.config import Settings, load_settings
 
+from .events import BatchedTaskEvents
 from .protocol import TASK_NAME
 from .settings import QueueSettings, queue_settings
 
@@ -103,6 +104,7 @@ def create_app(settings: Settings) -> AigcCelery:
     app = AigcCelery(settings, queue)
     app.conf.update(celery_config(queue))
     tasks.register(app)
+    app.steps["consumer"].add(BatchedTaskEvents)
     return app
 
 

@@ -97,6 +97,11 @@ class QueueSettings(BaseModel):
         description="Workers send Celery task events (received, started, succeeded), so that "
                     "Flower and `celery events` show live tasks. Off saves about 1.5 ms of "
                     "latency and of worker CPU per job (docs/performance.md).")
+    event_flush_interval: float = Field(
+        0.1, ge=0, le=10,
+        description="Seconds: workers publish buffered task events at most this often, the "
+                    "events of many jobs in one message; monitors see them that much later. "
+                    "0: after every turn of the worker's event loop, as plain Celery does.")
 
     @model_validator(mode="after")
     def _check_limits(self) -> QueueSettings:

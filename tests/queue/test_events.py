@@ -6,12 +6,16 @@ the arguments shown are the job's identity, never its input, and results are cut
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from redis import Redis
 
 from aigc_core import Job
 from aigc_workers.client import Client
@@ -77,3 +81,80 @@ class TestTaskEventsOff:
             threading.Event().wait(1.0)
         assert not [e for e in events if e.get("uuid") == job_id]
         assert any(e["type"] == "worker-heartbeat" for e in events) or events == []
+
+
+class EventMessages:
+    """Each message published on Celery's event exchange since it subscribed, as
+    ``(routing key, events)``: how many Redis messages carried how many events."""
+
+    def __init__(self, redis_url: str):
+        self.redis = Redis.from_url(redis_url)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        self.pubsub.psubscribe("*celeryev*")
+        self.messages: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def events(self, job_id: str) -> list[str]:
+        return [event["type"] for _, events in self.messages for event in events
+                if event.get("uuid") == job_id]
+
+    def until(self, done: Any, timeout: float) -> None:
+        """Read messages until ``done()`` holds (or ``timeout`` seconds pass)."""
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            message = self.pubsub.get_message(timeout=0.1)
+            if message is None:
+                continue
+            envelope = json.loads(message["data"])
+            body = json.loads(base64.b64decode(envelope["body"]))
+            key = message["channel"].decode().rsplit("/", 1)[-1]
+            self.messages.append((key, body if isinstance(body, list) else [body]))
+
+    def close(self) -> None:
+        self.pubsub.close()
+        self.redis.close()
+
+
+EXPECTED = ["task-received", "task-started", "task-succeeded"]
+
+
+class BatchedEvents:
+    INTERVAL = 1.5
+
+    @pytest.fixture
+    def queue_config(self, queue_config: dict[str, Any]) -> dict[str, Any]:
+        return {**queue_config, "event_flush_interval": self.INTERVAL,
+                "soft_shutdown_timeout": 0.5}
+
+    @pytest.fixture
+    def messages(self, redis_server) -> Iterator[EventMessages]:
+        subscribed = EventMessages(redis_server.url)
+        yield subscribed
+        subscribed.close()
+
+
+class TestBatchedTaskEvents(BatchedEvents):
+    def test_the_events_of_many_jobs_travel_together(self, client: Client, worker, messages):
+        worker(pool="threads")
+        started = time.monotonic()
+        jobs = [run_one(client, f"job {index}") for index in range(4)]
+        assert time.monotonic() - started < self.INTERVAL  # or this test measures nothing
+        messages.until(lambda: all(messages.events(job) == EXPECTED for job in jobs),
+                       timeout=3 * self.INTERVAL)
+        assert [messages.events(job) for job in jobs] == [EXPECTED] * len(jobs)
+        carriers = [len(events) for key, events in messages.messages if key.startswith("task")]
+        # 12 events in at most two messages (the four jobs may straddle one timer tick);
+        # Celery on its own publishes at least one message per job.
+        assert sum(carriers) == 12 and len(carriers) <= 2, carriers
+
+
+class TestEventsBufferedAtShutdown(BatchedEvents):
+    INTERVAL = 10.0  # no timer tick during the test: only the shutdown can publish them
+
+    def test_are_published_before_the_worker_exits(self, client: Client, worker, messages):
+        handle = worker(pool="threads")
+        job_id = run_one(client, "the last job")
+        messages.until(lambda: False, timeout=1.0)
+        assert messages.events(job_id) == []  # still buffered
+        handle.stop()
+        messages.until(lambda: messages.events(job_id) == EXPECTED, timeout=5)
+        assert messages.events(job_id) == EXPECTED
