@@ -23,6 +23,7 @@ from aigc_core.config import Settings, load_settings
 from aigc_core.errors import AigcError
 
 from .app import AigcCelery, create_app
+from .completions import Completions
 from .envelope import envelope
 from .protocol import Step, child_id, message_kwargs
 from .store import DeadLetter, JobStatus, Store, connect
@@ -195,28 +196,33 @@ class Client:
         settled: dict[str, Result | None] = {}
         final: dict[str, str] = {}
         pause = _POLL_MIN
-        while True:
-            pending = [job_id for job_id in workflow.parents if job_id not in settled]
-            before = len(settled)
-            for status in self.store.statuses(pending):
-                parent = workflow.parents[status.id]
-                if status.final:
-                    final[status.id] = status.state
-                    settled[status.id] = (None if status.state == "cancelled"
-                                          else self.store.result(status.id))
-                elif parent in final and final[parent] != "succeeded":
-                    final[status.id] = "skipped"  # its parent failed: it will never exist
-                    settled[status.id] = None
-            if progress is not None and len(settled) > before:
-                progress(len(settled) - before)
-            if len(settled) == len(workflow.parents):
-                return {job_id: settled[job_id] for job_id in workflow.parents}
-            waited = time.monotonic() - started
-            if timeout is not None and waited >= timeout:
-                first = next(job_id for job_id in workflow.parents if job_id not in settled)
-                raise JobNotFinished(first, self.store.status(first), waited)
-            time.sleep(pause if timeout is None else min(pause, timeout - waited))
-            pause = min(_POLL_MAX, pause * 1.5)
+        with Completions(self.store, list(workflow.parents)) as completions:
+            while True:
+                pending = [job_id for job_id in workflow.parents if job_id not in settled]
+                before = len(settled)
+                for status in self.store.statuses(pending):
+                    parent = workflow.parents[status.id]
+                    if status.final:
+                        final[status.id] = status.state
+                        settled[status.id] = (None if status.state == "cancelled"
+                                              else self.store.result(status.id))
+                    elif parent in final and final[parent] != "succeeded":
+                        final[status.id] = "skipped"  # its parent failed: it will never exist
+                        settled[status.id] = None
+                if progress is not None and len(settled) > before:
+                    progress(len(settled) - before)
+                if len(settled) == len(workflow.parents):
+                    return {job_id: settled[job_id] for job_id in workflow.parents}
+                waited = time.monotonic() - started
+                if timeout is not None and waited >= timeout:
+                    first = next(job_id for job_id in workflow.parents if job_id not in settled)
+                    raise JobNotFinished(first, self.store.status(first), waited)
+                # Subscribed, a finish wakes us; reading again every _POLL_MAX is the safety
+                # net. Otherwise back off from _POLL_MIN.
+                if completions.live:
+                    pause = _POLL_MAX
+                completions.wait(pause if timeout is None else min(pause, timeout - waited))
+                pause = min(_POLL_MAX, pause * 1.5)
 
 
 def _chain_tree(root: str, steps: list[Step]) -> dict[str, str | None]:

@@ -9,6 +9,8 @@ Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after the
   job delivered twice never has two results, and the second delivery returns the first's.
 - ``P:idem:KEY``: the id of the job first submitted with idempotency key ``KEY``.
 - ``P:dead``: the dead-letter list (newest first) of jobs that used up ``max_attempts``.
+- ``P:done:ID``: a Pub/Sub channel, not a key: storing a result or a cancel publishes the
+  job's final state on it, so waiting clients wake at once (``completions.py``).
 
 Every change of state is one Lua script, so concurrent workers, clients and cancels never see
 half an update (e.g. a cancel and a finishing worker race; exactly one of them wins).
@@ -85,10 +87,11 @@ redis.call('HSET', KEYS[1], 'state', state, 'attempts', attempts + 1, 'worker', 
 return {'run', ''}
 """
 
-#: KEYS: job, result, dead-letter list. ARGV: result json, final state, now, ttl, dead-letter
-#: entry json ('' for none), dead-letter cap. Returns {outcome, result}: stored (ours),
-#: existing (an earlier one won), cancelled. A dead-letter entry is written in the same step as
-#: the result, so nobody sees one without the other, whatever dies in between.
+#: KEYS: job, result, dead-letter list, done channel. ARGV: result json, final state, now, ttl,
+#: dead-letter entry json ('' for none), dead-letter cap. Returns {outcome, result}: stored
+#: (ours, not sent back), existing (an earlier one won), cancelled. A dead-letter entry is
+#: written in the same step as the result, so nobody sees one without the other, whatever
+#: dies in between.
 _FINISH = """
 local stored = redis.call('GET', KEYS[2])
 if stored then return {'existing', stored} end
@@ -103,15 +106,18 @@ if ARGV[5] ~= '' then
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-return {'stored', ARGV[1]}
+redis.call('PUBLISH', KEYS[4], ARGV[2])
+return {'stored', ''}
 """
 
-#: KEYS: job, result. ARGV: now, ttl. Returns cancelled, or the final state it already had.
+#: KEYS: job, result, done channel. ARGV: now, ttl. Returns cancelled, or the final state it
+#: already had.
 _CANCEL = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if redis.call('EXISTS', KEYS[2]) == 1 or state == 'cancelled' then return state end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', KEYS[3], 'cancelled')
 return 'cancelled'
 """
 
@@ -215,6 +221,10 @@ class Store:
     def _result_key(self, job_id: str) -> str:
         return f"{self.prefix}:result:{job_id}"
 
+    def done_channel(self, job_id: str) -> str:
+        """The Pub/Sub channel on which the job's final state is published."""
+        return f"{self.prefix}:done:{job_id}"
+
     @property
     def _dead_key(self) -> str:
         return f"{self.prefix}:dead"
@@ -242,8 +252,8 @@ class Store:
 
     def cancel(self, job_id: str) -> str:
         """Cancel unless already final; returns ``cancelled`` or the state it had."""
-        state = self._cancel(keys=[self._job_key(job_id), self._result_key(job_id)],
-                             args=[_now(), self.ttl])
+        state = self._cancel(keys=[self._job_key(job_id), self._result_key(job_id),
+                                   self.done_channel(job_id)], args=[_now(), self.ttl])
         return state.decode() if state else "unknown"
 
     # -- worker side ----------------------------------------------------------------------
@@ -268,13 +278,15 @@ class Store:
                                 "model": dead_letter.model, "at": _now(),
                                 "error": result.error.message if result.error else ""})
         outcome, payload = self._finish(
-            keys=[self._job_key(result.job_id), self._result_key(result.job_id), self._dead_key],
+            keys=[self._job_key(result.job_id), self._result_key(result.job_id), self._dead_key,
+                  self.done_channel(result.job_id)],
             args=[result.model_dump_json(), result.status, _now(), self.ttl, entry,
                   DEAD_LETTER_CAP],
         )
         outcome = outcome.decode()
-        stored = Result.model_validate_json(payload) if payload else None
-        return Finish(outcome, stored)
+        if outcome == "stored":
+            return Finish(outcome, result)
+        return Finish(outcome, Result.model_validate_json(payload) if payload else None)
 
     def continued(self, job_id: str) -> bool:
         """Whether the job's follow-up steps were enqueued (by an earlier delivery)."""

@@ -4,6 +4,9 @@ before queueing, idempotency keys, job states, cancel, batches, fan-out and chai
 from __future__ import annotations
 
 import json
+import signal
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,8 @@ from redis import Redis
 
 from aigc_core import InvalidInput, Job
 from aigc_core.cli.main import cli
+from aigc_workers import client as client_module
+from aigc_workers import completions
 from aigc_workers.client import Client, JobCancelled, JobNotFinished
 from aigc_workers.protocol import Step
 from tests.queue.conftest import read_calls, texts_run
@@ -175,3 +180,54 @@ def test_queue_commands(queue_config, models_config, enabled_plugins, worker, tm
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["status"], r["text"]) for r in lines] == [("succeeded", "one"), ("failed", None)]
     assert aigc("dead-letters").stdout == ""
+
+
+class TestWaitingWakesOnCompletion:
+    """A waiter subscribes to its jobs' done channels: it wakes when one finishes, not on a
+    timer. These tests set the polling intervals to a minute: only a wake-up returns long
+    before the 20 s timeouts (a waiter reads the states once more when its timeout ends)."""
+
+    @pytest.fixture(autouse=True)
+    def slow_polling(self, monkeypatch):
+        monkeypatch.setattr(client_module, "_POLL_MIN", 60.0)
+        monkeypatch.setattr(client_module, "_POLL_MAX", 60.0)
+
+    def test_a_result_wakes_the_waiter(self, client: Client, worker):
+        worker(pool="threads", concurrency=2)
+        job_id = client.submit(work("wake me", sleep=0.3))
+        started = time.monotonic()
+        assert client.result(job_id, timeout=20).text == "wake me"
+        assert time.monotonic() - started < 10
+        # A batch wakes on each finish and reports progress as they come.
+        ids = client.submit_batch([work(f"batch {index}", sleep=0.2) for index in range(3)])
+        seen: list[int] = []
+        started = time.monotonic()
+        results = client.wait(ids, timeout=20, progress=seen.append)
+        assert time.monotonic() - started < 10
+        assert [results[i].text for i in ids] == ["batch 0", "batch 1", "batch 2"]
+        assert sum(seen) == 3
+
+    def test_a_cancel_wakes_the_waiter(self, client: Client):
+        job_id = client.submit(work("never runs"))  # no worker: it stays queued
+        threading.Timer(0.3, client.cancel, args=[job_id]).start()
+        started = time.monotonic()
+        with pytest.raises(JobCancelled):
+            client.result(job_id, timeout=20)
+        assert time.monotonic() - started < 10
+
+    def test_more_jobs_than_channels_are_polled(self, client: Client, worker, monkeypatch):
+        monkeypatch.setattr(completions, "MAX_CHANNELS", 2)
+        monkeypatch.setattr(client_module, "_POLL_MIN", 0.05)
+        monkeypatch.setattr(client_module, "_POLL_MAX", 0.2)
+        worker(pool="threads", concurrency=3)
+        ids = client.submit_batch([work(f"polled {index}") for index in range(3)])
+        assert all(result.ok for result in client.wait(ids, timeout=30).values())
+
+    def test_a_redis_restart_while_waiting_degrades_to_polling(self, client: Client, worker,
+                                                               redis_server, monkeypatch):
+        monkeypatch.setattr(client_module, "_POLL_MAX", 0.5)
+        worker(pool="threads", concurrency=2)
+        job_id = client.submit(work("across a restart", sleep=2.0))
+        threading.Timer(0.5, redis_server.restart,
+                        kwargs={"sig": signal.SIGKILL, "down_for": 0.5}).start()
+        assert client.result(job_id, timeout=60).text == "across a restart"
