@@ -4,7 +4,8 @@ Latency: jobs one at a time, from ``submit`` to the result stored (the job store
 ``finished_at``), minus the server's own time (p50 of its service times). Jobs/s: a queue
 filled first, then drained by one worker process (``--pool threads``); the rate between the
 first and the last result. The same for Celery with a no-op task on the same Redis, with
-Celery's defaults and with aigc's Celery configuration, and a direct HTTP call for reference.
+Celery's defaults and with aigc's Celery configuration, and for reference the same model call
+made directly with aigc's openai backend (no queue, job store or guard).
 
 Targets: aigc's overhead <= 5 ms p50 and <= 20 ms p99.
 """
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-import openai
 from celery import Celery
 
+from aigc_core.backends.base import CompletionRequest, Message, ModelConfig
+from aigc_core.backends.openai_backend import OpenAIBackend
+from aigc_core.options import GenerationOptions
 from aigc_workers.client import Client
 
 from . import celery_noop
@@ -104,25 +107,27 @@ def run(ctx: Context) -> Report:
     return report
 
 
-def _direct_call(base_url: str) -> tuple[openai.OpenAI, Callable[[], float]]:
-    """A client and a function making one blocking call with it (the openai client, as
-    aigc's backend uses), returning its milliseconds."""
-    client = openai.OpenAI(base_url=base_url, api_key="not-needed", max_retries=0)
+def _direct_call(base_url: str) -> Callable[[], float]:
+    """A function making one blocking call with aigc's openai backend, as a worker's engine
+    makes it but without queue, job store or guard, returning its milliseconds."""
+    backend = OpenAIBackend(ModelConfig(name="direct", backend="openai", base_url=base_url,
+                                        model="sim"))
     body = Work(prompts(1, 20, "direct"), max_tokens=1).bodies("sim")[0]
+    request = CompletionRequest(messages=[Message(**m) for m in body["messages"]],
+                                options=GenerationOptions(max_tokens=1))
 
     def call() -> float:
         sent = time.perf_counter()
-        client.chat.completions.create(**body)
+        backend.complete(request)
         return (time.perf_counter() - sent) * 1000.0
 
-    return client, call
+    return call
 
 
 def _direct(base_url: str, sizes: Sizes) -> Row:
-    client, call = _direct_call(base_url)
+    call = _direct_call(base_url)
     latencies = [call() for _ in range(sizes.sequential)]
-    client.close()
-    return Row("direct HTTP call (no queue)", latencies, 0.0, None, None)
+    return Row("direct call, aigc's openai backend (no queue)", latencies, 0.0, None, None)
 
 
 def _aigc(ctx: Context, redis_url: str, sim: Any, sizes: Sizes,
@@ -143,7 +148,7 @@ def _aigc(ctx: Context, redis_url: str, sim: Any, sizes: Sizes,
         rate = (len(finished) - 1) / (finished[-1] - finished[0])
         sim.reset()
         latencies = []
-        direct, call = _direct_call(sim.url)
+        call = _direct_call(sim.url)
         cpu = worker.cpu_seconds()
         for job in Work(prompts(sizes.sequential, 20, "seq"), max_tokens=1).jobs(tag("seq")):
             # A direct call just before each job: a baseline taken at the same moments, so
@@ -164,7 +169,6 @@ def _aigc(ctx: Context, redis_url: str, sim: Any, sizes: Sizes,
             stages.setdefault("engine", []).append(timings.total_ms)
             stages.setdefault("model call", []).append(timings.model_ms)
         cpu_ms = (worker.cpu_seconds() - cpu) * 1000.0 / sizes.sequential
-        direct.close()
         server_ms = sim.stats()["service_ms"]["p50"]
         ctx.fleet.stop(worker)
     events = "" if task_events else ", task_events off"
