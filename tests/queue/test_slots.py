@@ -114,10 +114,12 @@ def test_a_crashed_holder_leaks_no_slot(redis: Redis, redis_server):
 
 
 def test_renewed_leases_outlive_their_ttl_and_are_released_after(redis: Redis):
-    pool = SlotPool(redis, "vllm", limit=1, lease_ttl=0.6)
-    rival = SlotPool(redis, "vllm", limit=1, lease_ttl=0.6)
+    # Renewed every ttl/3: a lease survives a renewer stalled for 2/3 of its ttl (0.8 s here;
+    # a suite on 2 busy cores once stalled it past the 0.4 s a 0.6 s lease allows).
+    pool = SlotPool(redis, "vllm", limit=1, lease_ttl=1.2)
+    rival = SlotPool(redis, "vllm", limit=1, lease_ttl=1.2)
     with pool.hold(timeout=1):
-        deadline = time.monotonic() + 1.5  # 2.5 lease lifetimes
+        deadline = time.monotonic() + 3.0  # 2.5 lease lifetimes
         while time.monotonic() < deadline:
             assert rival.try_acquire() is None
             time.sleep(0.05)
