@@ -25,9 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis
 
 from aigc_core.config import Settings, load_settings
 from aigc_workers.client import Client
+from tests.queue.faulty_server import FaultyServer
 from tests.support.ports import free_port, port_open, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -111,6 +113,21 @@ def running_redis(directory: Path) -> Iterator[RedisServer]:
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with running_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture
+def redis(redis_server: RedisServer) -> Iterator[Redis]:
+    """A client of this test's Redis."""
+    client = Redis.from_url(redis_server.url, socket_timeout=2)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def server() -> Iterator[FaultyServer]:
+    """A fault-injecting chat server on loopback that answers normally until scripted."""
+    with FaultyServer() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

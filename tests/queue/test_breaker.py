@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 from redis import Redis
@@ -14,13 +13,6 @@ from aigc_workers.breaker import Breaker, CircuitOpen, Verdict
 pytestmark = pytest.mark.e2e
 
 RESET = 0.3
-
-
-@pytest.fixture
-def redis(redis_server) -> Iterator[Redis]:
-    client = Redis.from_url(redis_server.url, socket_timeout=2)
-    yield client
-    client.close()
 
 
 def breaker(redis: Redis, **kwargs) -> Breaker:

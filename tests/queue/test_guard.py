@@ -7,7 +7,6 @@ and asks the breaker around each of them and records metrics.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -26,19 +25,6 @@ from tests.support.fake_backend import plugin_module
 pytestmark = pytest.mark.e2e
 
 RESET = 1.0
-
-
-@pytest.fixture
-def redis(redis_server) -> Iterator[Redis]:
-    client = Redis.from_url(redis_server.url, socket_timeout=2)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def server() -> Iterator[FaultyServer]:
-    with FaultyServer() as running:
-        yield running
 
 
 def guarded_engine(server: FaultyServer, redis: Redis, endpoint: str, **queue) -> Engine:

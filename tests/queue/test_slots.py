@@ -8,7 +8,6 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 from redis import Redis
@@ -18,13 +17,6 @@ from aigc_workers.slots import SlotPool, SlotTimeout
 from tests.queue.conftest import ROOT
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def redis(redis_server) -> Iterator[Redis]:
-    client = Redis.from_url(redis_server.url, socket_timeout=2)
-    yield client
-    client.close()
 
 
 def test_the_cap_holds_for_many_threads(redis: Redis):
