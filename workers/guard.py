@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from aigc_core.backends.base import Backend, Completion, CompletionRequest
 from aigc_core.errors import BackendError
 
-from . import metrics
+from . import deferred, metrics
 from .breaker import (
     ENTER_FUNCTION,
     FAILURE_FUNCTION,
@@ -95,8 +95,9 @@ Outcome = Literal["answered", "outage", "other"]
 class GuardedBackend:
     """Wraps one backend; has the same ``kind``/``model_id`` so provenance is unchanged.
 
-    Two Redis round trips per call, capped or not: one script before (slot and breaker), one
-    after (slot back, outcome to the breaker).
+    Two Redis scripts per call, capped or not: one before (slot and breaker), one after (slot
+    back, outcome to the breaker). Inside a worker's delivery the one after a successful call
+    travels with the job's next script (``deferred.py``).
     """
 
     def __init__(self, inner: Backend, endpoint: str, redis: Redis, breaker: Breaker,
@@ -109,6 +110,7 @@ class GuardedBackend:
         self._slots = slots
         self._slot_wait = slot_wait
         self._keys = [breaker.key] + ([slots.key] if slots is not None else [])
+        self._redis = redis
         self._begin = redis.register_script(_BEGIN)
         self._end = redis.register_script(_END)
 
@@ -152,7 +154,7 @@ class GuardedBackend:
         if self._slots is not None:
             args += self._slots.take_args(token)
         try:
-            answer = self._begin(keys=self._keys, args=args)
+            answer = deferred.run(self._redis, self._begin, self._keys, args)
         except RedisError as exc:
             if self._slots is not None:
                 raise  # the slot pool waits for Redis as for a slot
@@ -177,13 +179,24 @@ class GuardedBackend:
             self._slots.stop_renewing(token)
         args: list[Any] = [outcome, token]
         args += self._breaker.failure_args(error) if error is not None else ["", "", ""]
+        # After a success the job only validates the answer before its next script (storing
+        # the result, or a repair call's), so this one can go with it. Not after a failure:
+        # the retry layer may sleep, and a slot must not be held through a backoff.
+        if error is None and outcome == "answered" and deferred.later(
+                self._end, self._keys, args, self._reported):
+            return
         try:
             transition = self._end(keys=self._keys, args=args)
-        except RedisError as exc:  # a lease expires on its own; a lost outcome is harmless
+        except RedisError as exc:
+            transition = exc
+        self._reported(transition)
+
+    def _reported(self, transition: Any) -> None:
+        """The after-call script's answer: a breaker transition, or why it did not run."""
+        if isinstance(transition, Exception):  # a lease expires on its own; a lost outcome
             log.warning("model endpoint %s: could not report a call to Redis (%s); a slot "
-                        "it held expires on its own", self.endpoint, exc)
-            return
-        if transition:
+                        "it held expires on its own", self.endpoint, transition)
+        elif transition:
             metrics.record_breaker_transition(self.endpoint, as_text(transition))
 
 

@@ -31,6 +31,7 @@ from redis.retry import Retry
 
 from aigc_core import Job, Result
 
+from . import deferred
 from .settings import QueueSettings
 
 #: States a job moves through; the last three are final.
@@ -277,7 +278,8 @@ class Store:
             entry = json.dumps({"job_id": dead_letter.id, "generator": dead_letter.generator,
                                 "model": dead_letter.model, "at": _now(),
                                 "error": result.error.message if result.error else ""})
-        outcome, payload = self._finish(
+        outcome, payload = deferred.run(
+            self.redis, self._finish,
             keys=[self._job_key(result.job_id), self._result_key(result.job_id), self._dead_key,
                   self.done_channel(result.job_id)],
             args=[result.model_dump_json(), result.status, _now(), self.ttl, entry,

@@ -40,6 +40,7 @@ from aigc_core.problems import from_validation_error
 from . import metrics
 from .app import AigcCelery
 from .client import enqueue
+from .deferred import deferring
 from .guard import make_guard
 from .logs import job_line
 from .protocol import TASK_NAME, MappingError, Step, child_id, next_jobs
@@ -140,8 +141,10 @@ def register(app: AigcCelery) -> None:
     @app.task(name=TASK_NAME, base=RunJob, bind=True)
     def run_job(self: RunJob, job: dict[str, Any],
                 then: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+        rt = runtime(app)
         try:
-            return Delivery(runtime(app), self.request).handle(job, then or [])
+            with deferring(rt.redis):
+                return Delivery(rt, self.request).handle(job, then or [])
         except (RedisError, SoftTimeLimitExceeded) as exc:
             # Outside the model call: put the message back; the store decides on redelivery.
             raise Reject(f"job {self.request.id}: {type(exc).__name__}: {exc}",
