@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 from aigc_core import AigcError, InvalidInput, Job, Problem, UnknownGenerator, UnknownModel
 from aigc_core.config import Settings
@@ -60,7 +61,9 @@ class Gateway:
         self.keys = KeyRing(self.settings)
         self.limiter = RateLimiter(redis, queue.prefix, self.settings.rate_window)
         self.owners = Owners(redis, queue.prefix, queue.result_expires)
-        self.watcher = Watcher(self.client.store, self.settings.poll_interval)
+        self.watcher = Watcher(self.client.store, self.settings.poll_interval,
+                               AsyncRedis.from_url(queue.connection_url(),
+                                                   **(queue.ssl_options() or {})))
         self.metrics = GatewayMetrics(self.queue_lengths)
         # Without the store client's retries: a probe must answer now, not after an outage.
         self._probe = Redis.from_url(queue.connection_url(), socket_timeout=_PROBE_TIMEOUT,

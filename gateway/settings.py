@@ -95,7 +95,8 @@ class GatewaySettings(BaseModel):
     poll_interval: float = Field(
         0.5, ge=0.05, le=5.0,
         description="Seconds between the job-store polls that serve long-polls and event "
-                    "streams (one poll per tick for all of them).")
+                    "streams (one poll per tick for all of them); a job that finishes wakes "
+                    "them at once.")
     max_wait: float = Field(
         60.0, gt=0, le=60.0,
         description="Longest a ?wait= long-poll waits (the API allows up to 60 s); lower it "

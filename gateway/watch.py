@@ -1,8 +1,10 @@
 """Waiting for jobs to change state, for long-polls and event streams.
 
 One loop per gateway process polls the job store for every job some request waits on, in one
-Redis round trip per tick: a thousand clients waiting cost what one does. (The store does not
-publish changes; polling it keeps the gateway to the store's public reading API.)
+Redis round trip per tick: a thousand clients waiting cost what one does. Between ticks it
+also listens on the done channels of those jobs (the store publishes each final state there):
+a job that finishes wakes the loop at once, so a long-poll answers when the result is stored
+rather than up to a tick later. Started jobs and other changes are seen at the next tick.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
+from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 
 from aigc_workers.store import JobStatus, Store
 
 log = logging.getLogger(__name__)
+
+#: Seconds the listener waits for a message before it looks for new jobs to subscribe to.
+_LISTEN_TICK = 0.05
 
 
 class Subscription:
@@ -44,11 +50,14 @@ class Subscription:
 
 
 class Watcher:
-    def __init__(self, store: Store, interval: float):
+    def __init__(self, store: Store, interval: float, listener: AsyncRedis | None = None):
         self.store = store
         self.interval = interval
+        #: A client for the done channels' subscription; without one, ticks only.
+        self.listener = listener
         self._subscriptions: dict[str, set[Subscription]] = {}
         self._wake = asyncio.Event()
+        self._nudge = asyncio.Event()
 
     @contextlib.contextmanager
     def watch(self, job_id: str) -> Iterator[Subscription]:
@@ -63,12 +72,27 @@ class Watcher:
             if not watchers:
                 del self._subscriptions[job_id]
 
+    async def aclose(self) -> None:
+        if self.listener is not None:
+            await self.listener.aclose()
+
     async def run(self) -> None:
         """Poll until cancelled; idle (no Redis traffic) while nobody waits."""
+        listening = asyncio.create_task(self._listen()) if self.listener is not None else None
+        try:
+            await self._poll()
+        finally:
+            if listening is not None:
+                listening.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listening
+
+    async def _poll(self) -> None:
         while True:
             if not self._subscriptions:
                 self._wake.clear()
                 await self._wake.wait()
+            self._nudge.clear()  # before reading: a completion during the read wakes us again
             ids = list(self._subscriptions)
             try:
                 statuses = await run_in_threadpool(self.store.statuses, ids)
@@ -78,4 +102,44 @@ class Watcher:
                 for status in statuses:
                     for subscription in self._subscriptions.get(status.id, ()):
                         subscription.offer(status)
-            await asyncio.sleep(self.interval)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._nudge.wait(), self.interval)
+
+    async def _listen(self) -> None:
+        """Keep a subscription to the done channels of the watched jobs; nudge the poll loop
+        when one of them finishes. Ticks go on regardless, so a broken subscription only
+        makes answers slower: it is rebuilt after ``interval``."""
+        while True:
+            try:
+                await self._follow()
+            except RedisError as exc:
+                log.warning("job completion subscription lost (%s); polling only for now", exc)
+                await asyncio.sleep(self.interval)
+
+    async def _follow(self) -> None:
+        assert self.listener is not None
+        async with self.listener.pubsub() as pubsub:
+            # A channel of no job, so that the connection is subscribed while nobody waits.
+            await pubsub.subscribe(self.store.done_channel(""))
+            subscribed: set[str] = set()
+            unconfirmed: set[str] = set()
+            while True:
+                wanted = {self.store.done_channel(job_id) for job_id in self._subscriptions}
+                if wanted - subscribed:
+                    await pubsub.subscribe(*(wanted - subscribed))
+                    unconfirmed |= wanted - subscribed
+                if subscribed - wanted:
+                    await pubsub.unsubscribe(*(subscribed - wanted))
+                    unconfirmed -= subscribed - wanted
+                subscribed = wanted
+                message = await pubsub.get_message(timeout=_LISTEN_TICK)
+                if message is None:
+                    continue
+                channel = message["channel"].decode()
+                if message["type"] == "message":
+                    self._nudge.set()
+                elif message["type"] == "subscribe" and channel in unconfirmed:
+                    unconfirmed.discard(channel)
+                    if not unconfirmed:
+                        # Subscribed only now: a job may have finished since the last read.
+                        self._nudge.set()

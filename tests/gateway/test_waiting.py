@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -111,3 +112,41 @@ def test_an_event_stream_is_bounded_and_kept_alive(api: TestClient):
     assert STREAM_TIMEOUT <= time.monotonic() - started < STREAM_TIMEOUT + 3
     assert [data["state"] for _, data in read_events(response.text)] == ["queued"]
     assert ": keep-alive" in response.text
+
+
+class TestCompletionsWakeLongPolls:
+    """A finished job wakes the gateway's poll loop through the store's done channel: with
+    polls 5 s apart, a long-poll still answers as the result is stored."""
+
+    @pytest.fixture
+    def gateway_config(self, gateway_config: dict) -> dict:
+        return {**gateway_config, "poll_interval": 5.0}
+
+    def test_a_long_poll_answers_long_before_the_next_poll(self, api: TestClient,
+                                                           store: Store):
+        for delay in (0.5, 1.0):  # the second comes after the first poll tick's subscription
+            job_id = submit(api)
+            started = time.monotonic()
+            with later(delay, lambda job_id=job_id: succeed(store, job_id, "woken")):
+                response = api.get(f"/v1/jobs/{job_id}", params={"wait": 30},
+                                   headers=auth("alice"))
+            waited = time.monotonic() - started
+            assert response.json()["result"]["text"] == "woken"
+            assert delay <= waited < delay + 2.5, waited
+
+    def test_an_event_stream_ends_as_the_job_finishes(self, api: TestClient, store: Store):
+        job_id = submit(api)
+        started = time.monotonic()
+        with later(0.5, lambda: succeed(store, job_id, "streamed")):
+            response = api.get(f"/v1/jobs/{job_id}/events", headers=auth("alice"))
+        assert time.monotonic() - started < 2.5
+        assert read_events(response.text)[-1][1]["result"]["text"] == "streamed"
+
+    def test_a_redis_restart_leaves_long_polls_answered(self, api: TestClient, store: Store,
+                                                        redis_server):
+        job_id = submit(api)
+        redis_server.restart(signal.SIGKILL, down_for=0.5)  # breaks the subscription
+        with later(1.0, lambda: succeed(store, job_id, "after a restart")):
+            response = api.get(f"/v1/jobs/{job_id}", params={"wait": 30},
+                               headers=auth("alice"))
+        assert response.json()["result"]["text"] == "after a restart"
