@@ -16,6 +16,9 @@ from typing import Any
 
 from celery import bootsteps
 
+#: Events held between two timer ticks before they are published at once anyway.
+_BUFFER_LIMIT = 1000
+
 
 class BatchedTaskEvents(bootsteps.StartStopStep):
     """Flushes the worker's buffered task events on a timer of the worker's event loop."""
@@ -32,8 +35,10 @@ class BatchedTaskEvents(bootsteps.StartStopStep):
         # Without an event loop (solo, gevent pools) Celery sends each event at once.
         if not interval or c.hub is None or dispatcher is None or not dispatcher.enabled:
             return
-        # Events still go out at once when the buffer is full (Celery's buffer_limit).
         dispatcher.on_send_buffered = None
+        # Celery publishes at once, from whichever thread sends, when 24 events wait: in the
+        # middle of a job. Leave that to the timer unless a burst fills a larger buffer.
+        dispatcher.buffer_limit = _BUFFER_LIMIT
         self.timer = c.hub.call_repeatedly(interval, c._flush_events)
 
     def stop(self, c: Any) -> None:
