@@ -131,17 +131,22 @@ class BatchedEvents:
         yield subscribed
         subscribed.close()
 
+    def carriers(self, client: Client, worker, messages: EventMessages, jobs: int) -> list[int]:
+        """Run ``jobs`` jobs one after another within one interval; returns how many events
+        each task-event message carried."""
+        worker(pool="threads")
+        started = time.monotonic()
+        ids = [run_one(client, f"job {index}") for index in range(jobs)]
+        assert time.monotonic() - started < self.INTERVAL  # or the test measures nothing
+        messages.until(lambda: all(messages.events(job) == EXPECTED for job in ids),
+                       timeout=3 * self.INTERVAL)
+        assert [messages.events(job) for job in ids] == [EXPECTED] * jobs
+        return [len(events) for key, events in messages.messages if key.startswith("task")]
+
 
 class TestBatchedTaskEvents(BatchedEvents):
     def test_the_events_of_many_jobs_travel_together(self, client: Client, worker, messages):
-        worker(pool="threads")
-        started = time.monotonic()
-        jobs = [run_one(client, f"job {index}") for index in range(4)]
-        assert time.monotonic() - started < self.INTERVAL  # or this test measures nothing
-        messages.until(lambda: all(messages.events(job) == EXPECTED for job in jobs),
-                       timeout=3 * self.INTERVAL)
-        assert [messages.events(job) for job in jobs] == [EXPECTED] * len(jobs)
-        carriers = [len(events) for key, events in messages.messages if key.startswith("task")]
+        carriers = self.carriers(client, worker, messages, jobs=4)
         # 12 events in at most two messages (the four jobs may straddle one timer tick);
         # Celery on its own publishes at least one message per job.
         assert sum(carriers) == 12 and len(carriers) <= 2, carriers
@@ -152,13 +157,7 @@ class TestManyJobsBetweenTicks(BatchedEvents):
 
     def test_their_events_wait_for_the_timer_not_for_a_full_buffer(self, client: Client,
                                                                    worker, messages):
-        worker(pool="threads")
-        started = time.monotonic()
-        jobs = [run_one(client, f"job {index}") for index in range(20)]
-        assert time.monotonic() - started < self.INTERVAL  # or this test measures nothing
-        messages.until(lambda: all(messages.events(job) == EXPECTED for job in jobs),
-                       timeout=2 * self.INTERVAL)
-        carriers = [len(events) for key, events in messages.messages if key.startswith("task")]
+        carriers = self.carriers(client, worker, messages, jobs=20)
         # 60 events: Celery alone publishes every 24, from inside a job (3 messages or more);
         # here only the timer does, and the jobs span at most two of its ticks.
         assert sum(carriers) == 60 and len(carriers) <= 2, carriers
