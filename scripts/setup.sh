@@ -17,6 +17,25 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-# llama-cpp-python compiles from source the first time (about 5 minutes on 2 cores);
-# pip caches the wheel, so later set-ups are quick.
+# llama-cpp-python compiles from source (about 5 minutes on 2 cores). Not with its default
+# -march=native on x86-64: on CPUs that report AMX (Xeon Sapphire Rapids and later) that build
+# of llama.cpp dies in its AMX kernel (a general protection fault at ldtilecfg) on the first
+# token, in virtual machines at least. AVX2/FMA/F16C run on every x86-64 CPU since 2013 and are
+# what a 135M model needs. A CMAKE_ARGS of your own (e.g. -DGGML_CUDA=on) replaces these.
+# pip's wheel cache ignores CMAKE_ARGS, so the wheel is built once per set of flags into a
+# cache of our own and installed from there.
+if [[ ",${extras}," =~ ,(local|dev), ]] && ! .venv/bin/python -c "import llama_cpp" 2>/dev/null
+then
+    if [ -z "${CMAKE_ARGS:-}" ] && [ "$(uname -m)" = x86_64 ]; then
+        CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+        CMAKE_ARGS+=" -DGGML_BMI2=ON"
+    fi
+    key=$(printf '%s' "${CMAKE_ARGS:-}" | sha256sum | cut -c1-16)
+    wheels="${XDG_CACHE_HOME:-$HOME/.cache}/aigc/llama-cpp-wheels/${key}"
+    if ! compgen -G "${wheels}/llama_cpp_python-*.whl" >/dev/null; then
+        CMAKE_ARGS="${CMAKE_ARGS:-}" .venv/bin/python -m pip wheel --quiet --no-deps \
+            --no-cache-dir --wheel-dir "${wheels}" "llama-cpp-python>=0.3.2"
+    fi
+    .venv/bin/python -m pip install --quiet --no-deps "${wheels}"/llama_cpp_python-*.whl
+fi
 .venv/bin/python -m pip install --quiet -e ".[${extras}]"
