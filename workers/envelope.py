@@ -35,7 +35,9 @@ def kwargs_repr(job_id: str, kwargs: dict[str, Any]) -> str:
 def envelope(app: Celery, job_id: str, kwargs: dict[str, Any], queue: str) -> str:
     """The JSON text to push onto the Redis list ``queue`` (LPUSH; workers pop the other end)."""
     message = app.amqp.create_task_message(
-        job_id, TASK_NAME, (), kwargs, argsrepr="()", kwargsrepr=kwargs_repr(job_id, kwargs))
+        job_id, TASK_NAME, (), kwargs, argsrepr="()", kwargsrepr=kwargs_repr(job_id, kwargs),
+        # As ``send_task`` sends it: no opinion, so the task's own setting holds (tasks.py).
+        ignore_result=None)
     body = json.dumps(message.body, ensure_ascii=False).encode("utf-8")
     return json.dumps({
         "body": base64.b64encode(body).decode("ascii"),

@@ -7,7 +7,8 @@ language, can send without importing aigc:
 - task id equal to the job's ``id`` (redelivery and idempotency are keyed by it);
 - queue ``<prefix>.<model>`` (``aigc.default`` for the default model);
 - kwargs ``{"job": <Job JSON>}``, optionally ``"then": [<Step JSON>, ...]`` (a chain);
-- the task's result value: the job's Result JSON (``null`` for a cancelled job).
+- the task's result value: the job's Result JSON (``null`` for a cancelled job), in Celery's
+  Redis result backend under ``celery-task-meta-<id>`` (written by the job store's scripts).
 
 Changing any of this breaks other services: add optional fields only.
 """
@@ -21,6 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from aigc_core import GenerationOptions, Job, Result
 
 TASK_NAME = "aigc.run_job"
+
+#: Where Celery's Redis result backend keeps a task's result, and the Pub/Sub channel on which
+#: its clients wait for it (Celery without ``global_keyprefix``).
+CELERY_RESULT_PREFIX = "celery-task-meta-"
 
 
 class MappingError(ValueError):

@@ -11,6 +11,10 @@ Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after the
 - ``P:dead``: the dead-letter list (newest first) of jobs that used up ``max_attempts``.
 - ``P:done:ID``: a Pub/Sub channel, not a key: storing a result or a cancel publishes the
   job's final state on it, so waiting clients wake at once (``completions.py``).
+- ``celery-task-meta-ID``: the job's result as Celery's Redis result backend keeps it, for
+  clients that use only Celery (docs/jobs.md): the Result JSON, or ``null`` for a cancelled
+  job, with state ``SUCCESS``, written and published by the same scripts (so the task itself
+  ignores its result: Celery would read the key and write it again, two more round trips).
 
 Every change of state is one Lua script, so concurrent workers, clients and cancels never see
 half an update (e.g. a cancel and a finishing worker race; exactly one of them wins).
@@ -32,6 +36,7 @@ from redis.retry import Retry
 from aigc_core import Job, Result
 
 from . import deferred
+from .protocol import CELERY_RESULT_PREFIX
 from .settings import QueueSettings
 
 #: States a job moves through; the last three are final.
@@ -88,12 +93,24 @@ redis.call('HSET', KEYS[1], 'state', state, 'attempts', attempts + 1, 'worker', 
 return {'run', ''}
 """
 
-#: KEYS: job, result, dead-letter list, done channel. ARGV: result json, final state, now, ttl,
-#: dead-letter entry json ('' for none), dead-letter cap. Returns {outcome, result}: stored
-#: (ours, not sent back), existing (an earlier one won), cancelled. A dead-letter entry is
-#: written in the same step as the result, so nobody sees one without the other, whatever
-#: dies in between.
-_FINISH = """
+#: Stores and publishes Celery's task meta for a final job, as its Redis result backend does.
+#: The Result JSON is spliced in as it is: decoding and encoding it with cjson would round its
+#: floats.
+_CELERY_RESULT = """
+local function celery_result(key, task_id, result, now, ttl)
+  local meta = '{"status": "SUCCESS", "result": ' .. result .. ', "traceback": null, ' ..
+    '"children": [], "date_done": "' .. now .. '", "task_id": ' .. cjson.encode(task_id) .. '}'
+  redis.call('SET', key, meta, 'EX', ttl)
+  redis.call('PUBLISH', key, meta)
+end
+"""
+
+#: KEYS: job, result, dead-letter list, done channel, Celery meta. ARGV: result json, final
+#: state, now, ttl, dead-letter entry json ('' for none), dead-letter cap, job id. Returns
+#: {outcome, result}: stored (ours, not sent back), existing (an earlier one won), cancelled.
+#: A dead-letter entry is written in the same step as the result, so nobody sees one without
+#: the other, whatever dies in between.
+_FINISH = _CELERY_RESULT + """
 local stored = redis.call('GET', KEYS[2])
 if stored then return {'existing', stored} end
 if redis.call('HGET', KEYS[1], 'state') == 'cancelled' then return {'cancelled', ''} end
@@ -107,17 +124,19 @@ if ARGV[5] ~= '' then
   redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
+celery_result(KEYS[5], ARGV[7], ARGV[1], ARGV[3], ARGV[4])
 redis.call('PUBLISH', KEYS[4], ARGV[2])
 return {'stored', ''}
 """
 
-#: KEYS: job, result, done channel. ARGV: now, ttl. Returns cancelled, or the final state it
-#: already had.
-_CANCEL = """
+#: KEYS: job, result, done channel, Celery meta. ARGV: now, ttl, job id. Returns cancelled, or
+#: the final state it already had.
+_CANCEL = _CELERY_RESULT + """
 local state = redis.call('HGET', KEYS[1], 'state')
 if redis.call('EXISTS', KEYS[2]) == 1 or state == 'cancelled' then return state end
 redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', ARGV[1])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
+celery_result(KEYS[4], ARGV[3], 'null', ARGV[1], ARGV[2])
 redis.call('PUBLISH', KEYS[3], 'cancelled')
 return 'cancelled'
 """
@@ -146,6 +165,11 @@ def connect(settings: QueueSettings) -> Redis:
         health_check_interval=10,
         **(settings.ssl_options() or {}),
     )
+
+
+def celery_result_key(job_id: str) -> str:
+    """Where Celery's clients read the job's result (``AsyncResult(id).get()``)."""
+    return CELERY_RESULT_PREFIX + job_id
 
 
 def _now() -> str:
@@ -254,7 +278,8 @@ class Store:
     def cancel(self, job_id: str) -> str:
         """Cancel unless already final; returns ``cancelled`` or the state it had."""
         state = self._cancel(keys=[self._job_key(job_id), self._result_key(job_id),
-                                   self.done_channel(job_id)], args=[_now(), self.ttl])
+                                   self.done_channel(job_id), celery_result_key(job_id)],
+                             args=[_now(), self.ttl, job_id])
         return state.decode() if state else "unknown"
 
     # -- worker side ----------------------------------------------------------------------
@@ -281,9 +306,9 @@ class Store:
         outcome, payload = deferred.run(
             self.redis, self._finish,
             keys=[self._job_key(result.job_id), self._result_key(result.job_id), self._dead_key,
-                  self.done_channel(result.job_id)],
+                  self.done_channel(result.job_id), celery_result_key(result.job_id)],
             args=[result.model_dump_json(), result.status, _now(), self.ttl, entry,
-                  DEAD_LETTER_CAP],
+                  DEAD_LETTER_CAP, result.job_id],
         )
         outcome = outcome.decode()
         if outcome == "stored":

@@ -119,6 +119,11 @@ class RunJob(Task):
     #: Celery formats a repr of every return value (for its log line and the task-succeeded
     #: event); the Result is in the job store, so a short prefix of it is enough there.
     resultrepr_maxsize = 200
+    #: The job store's scripts write Celery's result meta with the job's result (store.py):
+    #: Celery's own write would read the key and write it again after every job. An
+    #: exception that escapes a delivery is still stored, as Celery's FAILURE state.
+    ignore_result = True
+    store_errors_even_if_ignored = True
 
     def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any,
                    einfo: Any) -> None:

@@ -85,6 +85,8 @@ def test_job_states_and_cancel(client: Client, worker, qtest_log):
     assert client.status(queued).state == "queued"
     assert client.cancel(queued)
     assert client.status(queued).state == "cancelled"
+    # A Celery-only client sees the cancel at once, no worker needed: a null result.
+    assert client.app.AsyncResult(queued).get(timeout=5) is None
     assert client.status("no-such-job").state == "unknown"
 
     worker(pool="threads", concurrency=3)
@@ -110,6 +112,7 @@ def test_job_states_and_cancel(client: Client, worker, qtest_log):
         client.result(slow, timeout=5)
     assert client.status(slow).state == "cancelled"
     assert client.store.result(slow) is None
+    assert client.app.AsyncResult(slow).get(timeout=5) is None
     assert "never runs" not in {text for _, _, text in read_calls(qtest_log)}
 
 

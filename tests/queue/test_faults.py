@@ -171,3 +171,6 @@ def test_time_limits_fail_the_job_with_a_clear_reason(client: Client, worker, qt
         "failed", "killed at the hard time limit of 10s")
     assert client.status(hard).state == "failed"
     assert texts_run(qtest_log, "start") == {"soft": 1, "hard": 1}  # neither ran again
+    # Celery-only clients read the same failed Results (not Celery's FAILURE of the kill).
+    for job_id, result in ((soft, stopped), (hard, killed)):
+        assert client.app.AsyncResult(job_id).get(timeout=5) == result.model_dump(mode="json")

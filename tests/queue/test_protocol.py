@@ -112,12 +112,22 @@ def test_a_service_with_only_celery_enqueues_and_gets_the_result(
     client: Client, worker, redis_server
 ):
     worker(pool="threads")
+    redis = Redis.from_url(redis_server.url)
+    redis.config_resetstat()
     sent = send(SENDER, redis_server.url, "from-celery-1", json.dumps({"text": "plain celery"}))
     result = Result.model_validate(json.loads(sent.stdout))
     assert (result.job_id, result.status, result.text) == ("from-celery-1", "succeeded",
                                                            "plain celery")
     assert client.result("from-celery-1") == result
     assert client.status("from-celery-1").state == "succeeded"
+    # The job store's finish script wrote Celery's meta, as Celery's backend writes it...
+    meta = json.loads(redis.get("celery-task-meta-from-celery-1"))
+    assert (meta["status"], meta["task_id"], meta["traceback"], meta["children"]) == (
+        "SUCCESS", "from-celery-1", None, [])
+    assert Result.model_validate(meta["result"]) == result
+    assert 0 < redis.ttl("celery-task-meta-from-celery-1") <= client.store.ttl
+    # ...and the worker's Celery did not write it again (its backend writes with SETEX).
+    assert "cmdstat_setex" not in redis.info("commandstats")
 
     malformed = Result.model_validate(json.loads(send(
         SENDER, redis_server.url, "from-celery-2", json.dumps({"text": "x", "colour": 1})
@@ -179,8 +189,7 @@ def test_the_queued_envelope_is_the_one_celery_send_task_writes(client: Client, 
         # client copies over from send_task's options.
         properties = {k: v for k, v in message["properties"].items()
                       if k not in ("delivery_tag", "reply_to", "argsrepr", "kwargsrepr")}
-        headers = {k: v for k, v in message["headers"].items()
-                   if k not in ("origin", "ignore_result")}
+        headers = {k: v for k, v in message["headers"].items() if k != "origin"}
         body = json.loads(base64.b64decode(message["body"]))
         return {**message, "properties": properties, "headers": headers, "body": body}
 
