@@ -23,7 +23,8 @@ fi
 # token, in virtual machines at least. AVX2/FMA/F16C run on every x86-64 CPU since 2013 and are
 # what a 135M model needs. A CMAKE_ARGS of your own (e.g. -DGGML_CUDA=on) replaces these.
 # pip's wheel cache ignores CMAKE_ARGS, so the wheel is built once per set of flags into a
-# cache of our own and installed from there.
+# cache of our own and installed from there. An installed llama-cpp-python is kept: to rebuild
+# (e.g. a .venv made before this), `.venv/bin/pip uninstall -y llama-cpp-python` first.
 if [[ ",${extras}," =~ ,(local|dev), ]] && ! .venv/bin/python -c "import llama_cpp" 2>/dev/null
 then
     if [ -z "${CMAKE_ARGS:-}" ] && [ "$(uname -m)" = x86_64 ]; then
