@@ -56,13 +56,19 @@ class Watcher:
         #: A client for the done channels' subscription; without one, ticks only.
         self.listener = listener
         self._subscriptions: dict[str, set[Subscription]] = {}
+        #: Counts changes to the set of watched jobs: the listener recomputes its channels
+        #: only when this moved, not at every tick (thousands of long-polls may be open).
+        self._jobs_changed = 0
         self._wake = asyncio.Event()
         self._nudge = asyncio.Event()
 
     @contextlib.contextmanager
     def watch(self, job_id: str) -> Iterator[Subscription]:
         subscription = Subscription(job_id)
-        self._subscriptions.setdefault(job_id, set()).add(subscription)
+        if job_id not in self._subscriptions:
+            self._subscriptions[job_id] = set()
+            self._jobs_changed += 1
+        self._subscriptions[job_id].add(subscription)
         self._wake.set()
         try:
             yield subscription
@@ -71,6 +77,7 @@ class Watcher:
             watchers.discard(subscription)
             if not watchers:
                 del self._subscriptions[job_id]
+                self._jobs_changed += 1
 
     async def aclose(self) -> None:
         if self.listener is not None:
@@ -123,15 +130,18 @@ class Watcher:
             await pubsub.subscribe(self.store.done_channel(""))
             subscribed: set[str] = set()
             unconfirmed: set[str] = set()
+            seen = self._jobs_changed - 1  # differs: compute the channels once to start
             while True:
-                wanted = {self.store.done_channel(job_id) for job_id in self._subscriptions}
-                if wanted - subscribed:
-                    await pubsub.subscribe(*(wanted - subscribed))
-                    unconfirmed |= wanted - subscribed
-                if subscribed - wanted:
-                    await pubsub.unsubscribe(*(subscribed - wanted))
-                    unconfirmed -= subscribed - wanted
-                subscribed = wanted
+                if seen != self._jobs_changed:
+                    seen = self._jobs_changed
+                    wanted = {self.store.done_channel(job_id) for job_id in self._subscriptions}
+                    if wanted - subscribed:
+                        await pubsub.subscribe(*(wanted - subscribed))
+                        unconfirmed |= wanted - subscribed
+                    if subscribed - wanted:
+                        await pubsub.unsubscribe(*(subscribed - wanted))
+                        unconfirmed -= subscribed - wanted
+                    subscribed = wanted
                 message = await pubsub.get_message(timeout=_LISTEN_TICK)
                 if message is None:
                     continue

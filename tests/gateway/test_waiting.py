@@ -142,6 +142,25 @@ class TestCompletionsWakeLongPolls:
         assert time.monotonic() - started < 2.5
         assert read_events(response.text)[-1][1]["result"]["text"] == "streamed"
 
+    def test_the_listener_subscribes_while_a_job_is_waited_on_and_not_after(
+            self, api: TestClient, store: Store):
+        job_id = submit(api)
+        channel = store.done_channel(job_id)
+
+        def subscribers() -> int:
+            return store.redis.pubsub_numsub(channel)[0][1]
+
+        seen: list[int] = []
+        with later(1.0, lambda: (seen.append(subscribers()), succeed(store, job_id, "seen"))):
+            response = api.get(f"/v1/jobs/{job_id}", params={"wait": 30},
+                               headers=auth("alice"))
+        assert response.json()["result"]["text"] == "seen"
+        assert seen == [1]  # the gateway's listener, subscribed while the long-poll waited
+        deadline = time.monotonic() + 2.0
+        while subscribers() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert subscribers() == 0  # and unsubscribed once nobody waits on the job
+
     def test_a_redis_restart_leaves_long_polls_answered(self, api: TestClient, store: Store,
                                                         redis_server):
         job_id = submit(api)
