@@ -90,7 +90,8 @@ _YEAR = r"(?:,?\s+(?P<{}>\d{{4}})(?!\d))?"
 _DATE = re.compile(
     rf"\b(?P<d1>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<m1>{_MONTH}){_YEAR.format('y1')}"
     rf"|\b(?P<m2>{_MONTH})(?:\s+(?P<d2>\d{{1,2}}){_ORDINAL}(?!\d))?{_YEAR.format('y2')}"
-    r"|\b(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2})\b"
+    # ISO dates, also unpadded ("2025-3-3"): a small model writes those too.
+    r"|\b(?P<y3>\d{4})-(?P<m3>\d{1,2})-(?P<d3>\d{1,2})(?!\d)"
 )
 _WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
 

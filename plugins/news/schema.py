@@ -19,10 +19,14 @@ __all__ = ["NUMBER_ROOM", "array", "obj", "text"]
 #: ({}<>=|_~^`), which news copy never needs and a small model drifting into JSON or code
 #: would write.
 _CHAR = chars("0-9{}<>=|_~^`")
-#: What a number must follow, unless it starts the text: a space, bracket, currency sign, dash,
-#: slash or opening quotation mark. Not a letter ("a1200" would hide a figure from grounding),
-#: nor a digit, point or comma ("12.12" or "1,1200" would make a new figure of given ones).
-_BEFORE_NUMBER = r'[ (/$€£¥#+–—“‘«-]|\\"'
+#: What a number must follow, unless it starts the text: a space, bracket, currency sign or
+#: opening quotation mark. Not a letter ("a1200" would hide a figure from grounding), nor a
+#: digit, point or comma ("12.12" or "1,1200" would make a new figure of given ones).
+_BEFORE_NUMBER = r'[ (#$€£¥+“‘«]|\\"'
+#: A dash or slash before a number must itself follow something other than a digit ("mid-2025"
+#: but not "10-12" or "2025-12-3"): given numbers joined up make a range or a date that the
+#: input never gave.
+_JOINER = "[-–—/]"
 
 #: Output models accept this many times the lengths given to ``text``: it counts a number as
 #: one character, however long the number is.
@@ -42,7 +46,8 @@ def text(shortest: int, longest: int, numbers: Iterable[str], *,
     figures = "|".join(sorted(n.replace(".", "[.]") for n in set(numbers)))
     # Every unit starts with a character that is no digit, so a number never runs on into
     # another: it is followed by the next unit, or ends the text.
-    unit = f"{_CHAR}|({_BEFORE_NUMBER})({figures})" if figures else _CHAR
+    unit = (f"{_CHAR}|({_BEFORE_NUMBER})({figures})|({_CHAR}){_JOINER}({figures})"
+            if figures else _CHAR)
     first = f"({figures})?" if figures else ""
     tail, reserved = ("[.!?]", 1) if sentence else ("", 0)
     low, high = max(shortest - reserved, 0), longest - reserved

@@ -77,6 +77,7 @@ def problems_of(generator: Generator, output: BaseModel, data: BaseModel) -> lis
     "It opened in March 2025.",
     "By 1 April, 12% of power came from it.",          # a typed as_of date
     "The Gazette reported it on 2025-03-04.",          # the source's published date
+    "The Gazette reported it on 2025-3-4.",            # the same, unpadded
     "“This farm will cut our energy bills,” Doe said.",  # an exact part of the quote
     "Mayor Jane Doe said the farm is open.",           # role word and speaker's names
     "According to the Springfield Gazette, it is open.",
@@ -96,6 +97,8 @@ def test_grounded_mentions_pass(text, known):
     ("The farm cost 12 million euros.", "ungrounded_number"),   # 12 is a share, not a cost
     ("It opened on 5 March 2025.", "ungrounded_date"),
     ("It opened in May.", "ungrounded_date"),
+    ("It opened on 2025-12-3.", "ungrounded_date"),
+    ("The 2025-12-3-12:.", "ungrounded_date"),         # digits of the facts, run together
     ("It opened on Friday.", "ungrounded_date"),
     ("“This farm will halve our bills,” Doe said.", "ungrounded_quote"),
     ('She called it "a triumph".', "ungrounded_quote"),
@@ -185,6 +188,14 @@ def test_schema_text_allows_only_the_given_numbers():
     for invented in ("It powers 1200 homes", "It cost 4.6 million", "Up 13% now", "Up 1212%"):
         assert not pattern.match(invented), invented
     assert not re.match(schema.text(5, 60, [])["pattern"], "Up 12% now")
+
+
+def test_schema_text_keeps_given_numbers_from_joining_into_ranges_and_dates():
+    pattern = re.compile(schema.text(5, 60, ["2025", "12", "3"])["pattern"])
+    for ok in ("Since mid-2025, up 12%", "A 12-month plan", "From 3 to 12 homes", "It is 3/ 12"):
+        assert pattern.match(ok), ok
+    for joined in ("Open 2025-12-3 now", "Up 3-12%", "Up 3–12%", "On 3/12 now", "2025/3 so"):
+        assert not pattern.match(joined), joined
 
 
 def test_schema_sentence_ends_with_terminal_punctuation():
