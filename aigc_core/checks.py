@@ -3,8 +3,8 @@
 >>> from aigc_core.checks import max_length, distinct
 >>> max_length("seo.title", "A very long title ...", 60)
 []
->>> distinct("headlines", ["Solar is up", "solar is up!"])
-[Problem(field='headlines[1]', message='repeats headlines[0] ...')]
+>>> [(p.field, p.code) for p in distinct("headlines", ["Solar is up", "solar is up!"])]
+[('headlines[1]', 'duplicate')]
 """
 
 from __future__ import annotations
@@ -76,6 +76,34 @@ def distinct(field: str, items: Sequence[str]) -> list[Problem]:
         else:
             seen[key] = index
     return problems
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+#: Letters joined by an underscore: a key such as "bloom_level", never prose.
+_KEY = re.compile(r"[^\W\d_]_[^\W\d_]")
+
+
+def prose(field: str, text: str, fewest_letters: int = 2) -> list[Problem]:
+    """Text in words, not a number, a code or a key: at least ``fewest_letters`` letters,
+    letters at least half of the characters that are not spaces, and no ``snake_case``. Under
+    a schema a small model writes "1.1.1.1" where a headline belongs, or echoes a key
+    ("bloom_level") as a question; both fit every length and count limit.
+
+    >>> prose("headlines[0]", "Save 20% on solar panels")
+    []
+    >>> [p.code for p in prose("headlines[0]", "1.1.1.1") + prose("q", "bloom_level")]
+    ['not_prose', 'not_prose']
+    """
+    shown = repr(text if len(text) <= 40 else text[:39] + "…")
+    letters = len(_LETTER.findall(text))
+    if letters < fewest_letters or 2 * letters < sum(not ch.isspace() for ch in text):
+        return [Problem(field=field, code="not_prose",
+                        message=f"{shown} is not written in words; write it out in words "
+                                "(letters at least half of it)")]
+    if _KEY.search(text):
+        return [Problem(field=field, code="not_prose",
+                        message=f"{shown} looks like a field name; write the text itself")]
+    return []
 
 
 def not_blank(field: str, text: str) -> list[Problem]:

@@ -15,9 +15,10 @@ from .models import AdCopy, AdCopyInput
 from .product_name import check_product_name
 from .schema import copy_schema
 from .uniqueness import check_unique
+from .wording import check_wording
 
 VALIDATORS = (
-    check_counts, check_lengths, check_paths, check_unique, check_product_name,
+    check_counts, check_lengths, check_paths, check_unique, check_wording, check_product_name,
     check_banned_terms, check_compliance, check_editorial,
 )
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aigc_core import GenerationOptions, Generator, Problem, schemas
-from aigc_core.checks import distinct, normalise
+from aigc_core.checks import distinct, normalise, prose
 
 from . import export_aiken, export_anki, export_gift, export_json, readability
 from .common import GradeLevel, Language, ReadabilityTolerance, drop_surplus, line
@@ -267,6 +267,14 @@ def distinct_questions(output: Quiz, data: QuizInput) -> list[Problem]:
     return [Problem(field=f"{p.field}.question", code=p.code, message=p.message) for p in found]
 
 
+def in_words(output: Quiz, data: QuizInput) -> list[Problem]:
+    """Questions and explanations are sentences, not numbers or echoed keys; options and
+    short answers may be a number ("4")."""
+    return [problem for index, question in enumerate(output.questions)
+            for name in ("question", "explanation")
+            for problem in prose(f"questions[{index}].{name}", getattr(question, name), 5)]
+
+
 def bloom_levels_allowed(output: Quiz, data: QuizInput) -> list[Problem]:
     return [
         Problem(field=f"questions[{index}].bloom_level", code="bloom_level",
@@ -298,7 +306,8 @@ QUIZ = Generator(
     output_schema=quiz_schema,
     options=GenerationOptions(max_tokens=1200, temperature=0.3),
     validators=(counts_met, answer_index_in_range, option_count, one_correct_option,
-                distinct_distractors, distinct_questions, bloom_levels_allowed, readable),
+                distinct_distractors, distinct_questions, in_words, bloom_levels_allowed,
+                readable),
     exporters={"quiz-json": export_json.quiz, "gift": export_gift.quiz,
                "aiken": export_aiken.quiz, "anki": export_anki.quiz},
     finalize=keep_requested,

@@ -99,6 +99,11 @@ def test_meta_counts_characters_and_has_its_own_limits():
         "headlines[0]", "descriptions[0]", "primary_texts[0]"]
 
 
+def test_texts_that_are_not_words_are_reported_but_display_paths_are_not_judged():
+    found = all_problems(ad(headlines=["1.1.1.1", *HEADLINES[1:]], path1="2025"), data())
+    assert [(p.field, p.code) for p in found] == [("headlines[0]", "not_prose")]
+
+
 def test_blank_texts_are_reported():
     assert fields_of(check_lengths(ad(headlines=[" ", *HEADLINES[1:]]), data())) == [
         "headlines[0]"]

@@ -51,6 +51,7 @@ from aigc_plugins.education.quiz import (
     counts_met,
     distinct_distractors,
     distinct_questions,
+    in_words,
     one_correct_option,
     option_count,
 )
@@ -210,6 +211,14 @@ def test_questions_are_distinct():
     found = distinct_questions(quiz(mc(), mc(question="which gas do plants take in from the air")),
                                quiz_input())
     assert [p.field for p in found] == ["questions[1].question"]
+
+
+def test_questions_and_explanations_are_written_in_words_options_need_not_be():
+    assert in_words(quiz(mc(options=["2", "4", "6", "8"]), tf(), sa()), quiz_input()) == []
+    found = in_words(quiz(mc(question="bloom_level"), tf(explanation="1. 2. 3. 4. 5. 6.")),
+                     quiz_input())
+    assert [(p.field, p.code) for p in found] == [("questions[0].question", "not_prose"),
+                                                  ("questions[1].explanation", "not_prose")]
 
 
 def test_bloom_levels_must_be_requested_ones():
