@@ -104,6 +104,19 @@ def test_texts_that_are_not_words_are_reported_but_display_paths_are_not_judged(
     assert [(p.field, p.code) for p in found] == [("headlines[0]", "not_prose")]
 
 
+@pytest.mark.parametrize("text", ["Headlines: Trailblazer shoes", "description 2: Run far",
+                                  "Path 1: Trailblazer, 202", "Ad: trail shoes on sale"])
+def test_texts_that_start_with_a_field_label_are_reported(text):
+    [problem] = all_problems(ad(descriptions=[text, DESCRIPTIONS[1]]), data())
+    assert (problem.field, problem.code) == ("descriptions[0]", "label")
+    assert "write only the text itself" in problem.message
+
+
+def test_a_colon_later_in_the_copy_is_no_label():
+    assert all_problems(ad(descriptions=["Trail season: 20% off all shoes",
+                                         DESCRIPTIONS[1]]), data()) == []
+
+
 def test_blank_texts_are_reported():
     assert fields_of(check_lengths(ad(headlines=[" ", *HEADLINES[1:]]), data())) == [
         "headlines[0]"]
