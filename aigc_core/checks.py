@@ -83,6 +83,11 @@ _LETTER = re.compile(r"[^\W\d_]")
 _KEY = re.compile(r"[^\W\d_]_[^\W\d_]")
 
 
+def quote(text: str, limit: int = 40) -> str:
+    """The text as a problem message shows it, cut short: repair prompts must stay small."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def prose(field: str, text: str, fewest_letters: int = 2) -> list[Problem]:
     """Text in words, not a number, a code or a key: at least ``fewest_letters`` letters,
     letters at least half of the characters that are not spaces, and no ``snake_case``. Under
@@ -94,7 +99,7 @@ def prose(field: str, text: str, fewest_letters: int = 2) -> list[Problem]:
     >>> [p.code for p in prose("headlines[0]", "1.1.1.1") + prose("q", "bloom_level")]
     ['not_prose', 'not_prose']
     """
-    shown = repr(text if len(text) <= 40 else text[:39] + "…")
+    shown = quote(text)
     letters = len(_LETTER.findall(text))
     if letters < fewest_letters or 2 * letters < sum(not ch.isspace() for ch in text):
         return [Problem(field=field, code="not_prose",

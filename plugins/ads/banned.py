@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from aigc_core import Problem
+from aigc_core.checks import quote
 
-from .checking import each_text, quote
+from .checking import each_text
 from .models import AdCopy, AdCopyInput
 from .terms import find_all, literal_pattern
 

@@ -8,8 +8,9 @@ terms; a "Best Buy" ad is not a superiority claim either).
 from __future__ import annotations
 
 from aigc_core import Problem
+from aigc_core.checks import quote
 
-from .checking import each_text, quote
+from .checking import each_text
 from .compliance_terms import JURISDICTIONS
 from .models import AdCopy, AdCopyInput
 from .terms import find_all, spans_of

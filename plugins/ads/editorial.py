@@ -7,8 +7,9 @@ consistently, and a name like "Fr33dom" is not a gimmick the copy chose.
 from __future__ import annotations
 
 from aigc_core import Problem
+from aigc_core.checks import quote
 
-from .checking import each_text, quote
+from .checking import each_text
 from .models import AdCopy, AdCopyInput
 from .terms import find_all, spans_of
 

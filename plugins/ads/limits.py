@@ -4,9 +4,9 @@ the platform counts), and the display-path rules."""
 from __future__ import annotations
 
 from aigc_core import Problem
-from aigc_core.checks import not_blank
+from aigc_core.checks import not_blank, quote
 
-from .checking import each_text, quote
+from .checking import each_text
 from .models import AdCopy, AdCopyInput
 from .presets import TEXT_FIELDS
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aigc_core import Problem
-from aigc_core.checks import normalise
+from aigc_core.checks import normalise, quote
 
-from .checking import each_text, quote
+from .checking import each_text
 from .models import AdCopy, AdCopyInput
 from .terms import literal_pattern
 

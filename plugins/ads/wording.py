@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 from aigc_core import Problem
-from aigc_core.checks import prose
+from aigc_core.checks import prose, quote
 
-from .checking import each_text, quote
+from .checking import each_text
 from .models import AdCopy, AdCopyInput
 
 #: The name of an ad field, or of its kind, before a colon at the start of a text.
