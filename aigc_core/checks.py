@@ -99,15 +99,14 @@ def prose(field: str, text: str, fewest_letters: int = 2) -> list[Problem]:
     >>> [p.code for p in prose("headlines[0]", "1.1.1.1") + prose("q", "bloom_level")]
     ['not_prose', 'not_prose']
     """
-    shown = quote(text)
     letters = len(_LETTER.findall(text))
     if letters < fewest_letters or 2 * letters < sum(not ch.isspace() for ch in text):
         return [Problem(field=field, code="not_prose",
-                        message=f"{shown} is not written in words; write it out in words "
-                                "(letters at least half of it)")]
+                        message=f"{quote(text)} is not written in words; write it out in "
+                                "words (letters at least half of it)")]
     if _KEY.search(text):
         return [Problem(field=field, code="not_prose",
-                        message=f"{shown} looks like a field name; write the text itself")]
+                        message=f"{quote(text)} looks like a field name; write the text itself")]
     return []
 
 
