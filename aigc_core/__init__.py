@@ -1,7 +1,25 @@
 """aigc: plugin-based AI content automation.
 
 Plugin authors need ``hookimpl``, ``Generator`` and ``Problem``; callers need ``Engine``, ``Job``
-and ``Result``.
+and ``Result``:
+
+    from aigc_core import Engine
+
+    engine = Engine.from_config()
+    result = engine.run(engine.make_job("news.headlines", {"topic": "tides", "count": 3}))
+
+The reference, module by module (``scripts/api-docs.sh`` builds it as HTML):
+
+- ``aigc_core.generator``: ``Generator``, what a plugin registers.
+- ``aigc_core.hookspecs``: the hooks, and what ``context`` (``aigc_core.context``) holds in each.
+- ``aigc_core.problems``: ``Problem``, what validators return; ``aigc_core.checks``: ready ones.
+- ``aigc_core.schemas``: output schemas for one input, which constrained decoding keeps to.
+- ``aigc_core.testing``: run generators on scripted answers; check grammars.
+- ``aigc_core.language``: ``LanguageTag``, for an input that names a language.
+- ``aigc_core.labelling``: the AI label, which exporters read and place.
+- ``aigc_core.backends.base``: ``Backend``, ``CompletionRequest``, ``Completion``, ``ModelConfig``.
+- ``aigc_core.options``, ``aigc_core.jobs``, ``aigc_core.errors``, ``aigc_core.engine``: sampling
+  options; jobs and results; errors; the engine.
 """
 
 from .context import JobContext

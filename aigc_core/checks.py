@@ -88,15 +88,15 @@ def quote(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
-def prose(field: str, text: str, fewest_letters: int = 2) -> list[Problem]:
+def written_in_words(field: str, text: str, fewest_letters: int = 2) -> list[Problem]:
     """Text in words, not a number, a code or a key: at least ``fewest_letters`` letters,
     letters at least half of the characters that are not spaces, and no ``snake_case``. Under
     a schema a small model writes "1.1.1.1" where a headline belongs, or echoes a key
     ("bloom_level") as a question; both fit every length and count limit.
 
-    >>> prose("headlines[0]", "Save 20% on solar panels")
+    >>> written_in_words("headlines[0]", "Save 20% on solar panels")
     []
-    >>> [p.code for p in prose("headlines[0]", "1.1.1.1") + prose("q", "bloom_level")]
+    >>> [p.code for p in written_in_words("h", "1.1.1.1") + written_in_words("q", "bloom_level")]
     ['not_prose', 'not_prose']
     """
     letters = len(_LETTER.findall(text))

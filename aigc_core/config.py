@@ -31,6 +31,8 @@ from pydantic_settings import (
 
 from .backends.base import ModelConfig
 from .errors import ConfigError
+from .gates.settings import GateSettings
+from .ledger.settings import LedgerSettings
 from .options import GenerationOptions
 from .problems import from_validation_error
 
@@ -64,7 +66,8 @@ class Settings(BaseSettings):
     defaults: GenerationOptions = Field(default_factory=GenerationOptions)
     template_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     enable_plugins: Annotated[list[str] | None, NoDecode] = Field(
-        None, description="Load only these plugins (by entry-point name)."
+        None, description="Load only these plugins (by entry-point name), and the labels "
+                          "plugin, which only disable_plugins turns off."
     )
     disable_plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     strict_plugins: bool = Field(False, description="A plugin that fails to load is fatal.")
@@ -79,6 +82,12 @@ class Settings(BaseSettings):
     plugin_settings: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-plugin settings, read by plugins by their name."
     )
+    gates: GateSettings = Field(
+        default_factory=GateSettings,
+        description="The [gates] table: content gates' thresholds, and gates turned off.")
+    ledger: LedgerSettings = Field(
+        default_factory=LedgerSettings,
+        description="The [ledger] table: where jobs and results are recorded.")
 
     _split = field_validator("template_dirs", "enable_plugins", "disable_plugins", mode="before")(
         _split_list
@@ -96,7 +105,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _ensure_default_model(self) -> Settings:
-        self.models.setdefault("default", ModelConfig(name="default", backend="local"))
+        self.models.setdefault("default", ModelConfig(name="default", backend="llama_cpp"))
         return self
 
     @classmethod

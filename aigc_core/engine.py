@@ -18,7 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import repair
+from . import deadline as deadlines
+from . import gates, repair
 from .backends.base import Backend, CompletionRequest, Message
 from .config import Settings, load_settings
 from .context import JobContext
@@ -26,6 +27,7 @@ from .errors import (
     AigcError,
     BackendError,
     ConfigError,
+    DeadlineExceeded,
     InvalidInput,
     JobRejected,
     TemplateError,
@@ -33,10 +35,12 @@ from .errors import (
     UnknownModel,
 )
 from .generator import RegisteredGenerator
-from .jobs import ErrorInfo, Job, Provenance, Result, utcnow
+from .jobs import ErrorInfo, Job, Provenance, Result, TemplateRef, utcnow
+from .ledger import cache
+from .ledger.recorder import EngineLedger
 from .options import ENGINE_DEFAULTS, GenerationOptions
 from .plugins import PluginHost, aigc_version, load_plugins
-from .problems import Problem, from_validation_error
+from .problems import Problem, from_validation_error, prefixed
 from .retry import RetryPolicy, call_with_retries
 from .templates import TemplateStore
 
@@ -46,13 +50,14 @@ log = logging.getLogger(__name__)
 
 #: Exceptions that end a job with a failed result, by the error kind they are reported as.
 _FAILURE_KINDS: tuple[tuple[type[Exception], str], ...] = (
+    (DeadlineExceeded, "timeout"),
     (InvalidInput, "invalid_input"),
     (JobRejected, "rejected"),
     (UnknownGenerator, "unknown_generator"),
     (UnknownModel, "unknown_model"),
     (TemplateError, "template"),
     (BackendError, "model"),
-    (ConfigError, "model"),
+    (ConfigError, "config"),
 )
 
 
@@ -61,7 +66,8 @@ class Engine:
 
     ``plugins`` registers extra plugin modules by name (tests, embedding applications).
     ``backend_middleware(model_name, backend) -> backend`` wraps each backend once when it is
-    created; workers use it for fleet-wide concurrency caps and circuit breakers.
+    created; workers use it for fleet-wide concurrency caps and circuit breakers. ``record``
+    (default: ``ledger.log``) writes each job run here to the ledger.
     """
 
     def __init__(
@@ -71,8 +77,13 @@ class Engine:
         plugins: dict[str, ModuleType] | None = None,
         retry: RetryPolicy | None = None,
         backend_middleware: Callable[[str, Backend], Backend] | None = None,
+        record: bool | None = None,
     ):
         self.settings = settings or load_settings()
+        # Inline runs go to the ledger (``ledger.log``); workers pass record=False, their jobs
+        # reach it through the queue's outbox.
+        self.ledger = EngineLedger(self.settings.ledger,
+                                   self.settings.ledger.log if record is None else record)
         self.host: PluginHost = load_plugins(
             enable=self.settings.enable_plugins,
             disable=self.settings.disable_plugins,
@@ -98,13 +109,7 @@ class Engine:
         try:
             return self.host.generators[name]
         except KeyError:
-            if name in self.host.conflicts:
-                raise UnknownGenerator(
-                    f"{name} (registered by several plugins: "
-                    f"{', '.join(self.host.conflicts[name])}; disable all but one)",
-                    list(self.host.generators),
-                ) from None
-            raise UnknownGenerator(name, list(self.host.generators)) from None
+            raise self.host.unknown_generator(name) from None
 
     def backend(self, model: str) -> Backend:
         """The backend serving a configured model, created once and reused."""
@@ -156,9 +161,19 @@ class Engine:
         return job
 
     # -- running -------------------------------------------------------------------------
-    def run(self, job: Job) -> Result:
+    def run(self, job: Job, *, deadline: deadlines.Deadline | None = None) -> Result:
         """Run one job to a result. Job-level failures come back as a failed ``Result`` with
-        ``error`` and ``problems`` set, never as an exception."""
+        ``error`` and ``problems`` set, never as an exception.
+
+        With a ``deadline`` the job stops itself when it passes (``error.kind = "timeout"``):
+        rendering, model calls, retries and repairs all see the time left.
+        """
+        with deadlines.active(deadline):
+            result = self._run(job, deadline)
+        self.ledger.record(job, result)
+        return result
+
+    def _run(self, job: Job, deadline: deadlines.Deadline | None) -> Result:
         started = time.perf_counter()
         provenance = Provenance(
             generator=job.generator, plugin="", plugin_version="", model=job.model,
@@ -170,19 +185,25 @@ class Engine:
             registered = self.generator(job.generator)
             provenance.plugin = registered.plugin
             provenance.plugin_version = registered.plugin_version
-            data = self.validate(job)
-            context = JobContext(job=job, generator=registered.generator,
-                                 plugin=registered.plugin, data=data, settings=self.settings)
+            context = self._context(job)
             self._prepare(context)
             self._generate(context, result)
         except AigcError as exc:
             result.status = "failed"
+            if isinstance(exc, BackendError) and deadline is not None and deadline.expired():
+                exc = deadline.error()  # the call timed out because the job's time was up
             result.error = ErrorInfo(kind=_kind(exc), message=str(exc))
             result.problems = [*result.problems, *getattr(exc, "problems", [])]
-        except Exception as exc:  # a plugin's bug: report it on the job, keep the process alive
-            log.exception("job %s failed inside %s", job.id, job.generator)
+        except Exception as exc:
             result.status = "failed"
-            result.error = ErrorInfo(kind="internal", message=f"{type(exc).__name__}: {exc}")
+            if deadline is not None and deadline.expired():
+                # Whatever was raised after the deadline interrupted the job (the soft time
+                # limit's signal, or the worker's watchdog): report the deadline, not a bug.
+                result.error = ErrorInfo(kind="timeout", message=str(deadline.error()))
+            else:  # a plugin's bug: report it on the job, keep the process alive
+                log.exception("job %s failed inside %s", job.id, job.generator)
+                result.error = ErrorInfo(kind="internal",
+                                         message=f"{type(exc).__name__}: {exc}")
         provenance.timings.total_ms = (time.perf_counter() - started) * 1000.0
         provenance.finished_at = utcnow()
         if context is not None:
@@ -205,17 +226,16 @@ class Engine:
         )
         prov = result.provenance
         prov.backend, prov.model_id, prov.options = backend.kind, backend.model_id, options
-        parts = generator.chunking.split(context.data) if generator.chunking else [context.data]
+        if self._from_cache(context, result):
+            return
+        parts = self._parts(context)
         outputs: list[Any] = []
         for index, part in enumerate(parts):
             outcome = self._run_part(context, part, options, backend, result)
-            prefix = f"part[{index}]." if len(parts) > 1 else ""
             if not outcome.ok:
                 result.text = outcome.text
-                result.problems = [
-                    Problem(field=f"{prefix}{p.field}".rstrip("."), message=p.message, code=p.code)
-                    for p in outcome.problems
-                ]
+                result.problems = prefixed(outcome.problems,
+                                           f"part[{index}]" if len(parts) > 1 else "")
                 raise _ValidationFailed(outcome.attempts)
             outputs.append(outcome.output)
         output = (generator.chunking.join(context.data, outputs) if generator.chunking
@@ -231,11 +251,51 @@ class Engine:
         else:
             result.text = output
 
-    def _run_part(self, context: JobContext, part: BaseModel, options: GenerationOptions,
-                  backend: Backend, result: Result) -> repair.LoopOutcome:
+    def _from_cache(self, context: JobContext, result: Result) -> bool:
+        """Key a deterministic job (cache.py); if it asks for the cache and an identical job
+        succeeded before, take that job's result."""
+        prov, generator, job = result.provenance, context.generator, context.job
+        if not cache.deterministic(prov.options):
+            return False
+        templates = [self.templates.source(generator, name)[1]
+                     for name in (generator.system, generator.prompt) if name]
+        prov.cache_key = cache.cache_key(generator.name, prov.plugin_version, templates,
+                                         job.input, prov.backend, prov.model_id, prov.options)
+        if not cache.wanted(self.settings.ledger, generator.name, job.model, prov.options):
+            return False
+        earlier = self.ledger.cached(prov.cache_key)
+        if earlier is None:
+            return False
+        result.status, result.output, result.text = "succeeded", earlier.output, earlier.text
+        prov.templates, prov.cached_from = templates, earlier.job_id
+        return True
+
+    def render(self, job: Job) -> list[list[Message]]:
+        """The messages a job would send, one list per part (chunked generators have several),
+        without calling a model: ``aigc generate --dry-run``. Raises as ``validate`` does, and
+        ``TemplateError`` for a template that does not render.
+
+        >>> engine.render(engine.make_job("news.headlines", {"topic": "tides", "count": 3}))
+        [[Message(role='system', content='You write news headlines...'), Message(...)]]
+        """
+        context = self._context(job)
+        self._prepare(context)
+        return [self._render(context, part)[0] for part in self._parts(context)]
+
+    def _context(self, job: Job) -> JobContext:
+        registered = self.generator(job.generator)
+        return JobContext(job=job, generator=registered.generator, plugin=registered.plugin,
+                          data=self.validate(job), settings=self.settings)
+
+    @staticmethod
+    def _parts(context: JobContext) -> list[BaseModel]:
+        chunking = context.generator.chunking
+        return chunking.split(context.data) if chunking else [context.data]
+
+    def _render(self, context: JobContext, part: BaseModel
+                ) -> tuple[list[Message], list[TemplateRef], dict[str, Any] | None]:
+        """A part's messages (after the ``prepare_messages`` hook), templates and schema."""
         generator = context.generator
-        prov = result.provenance
-        started = time.perf_counter()
         schema = generator.json_schema(part)
         variables = {
             **part.model_dump(mode="json"),
@@ -251,12 +311,21 @@ class Engine:
                 refs.append(rendered.ref)
         context.messages = messages
         self.host.pm.hook.prepare_messages(context=context)
+        return list(context.messages), refs, schema
+
+    def _run_part(self, context: JobContext, part: BaseModel, options: GenerationOptions,
+                  backend: Backend, result: Result) -> repair.LoopOutcome:
+        generator = context.generator
+        prov = result.provenance
+        started = time.perf_counter()
+        _, refs, schema = self._render(context, part)
         if not prov.templates:
             prov.templates = refs
         prov.timings.render_ms += (time.perf_counter() - started) * 1000.0
 
         def call(msgs: list[Message], opts: GenerationOptions):
-            request = CompletionRequest(messages=msgs, options=opts, json_schema=schema)
+            request = CompletionRequest(messages=msgs, options=opts, json_schema=schema,
+                                        timeout=deadlines.remaining())
             return call_with_retries(lambda: backend.complete(request), self.retry)
 
         def repair_prompt(problems: list[Problem]) -> str:
@@ -271,6 +340,7 @@ class Engine:
             if generator.finalize else None,
         )
         prov.attempts += outcome.attempts
+        prov.rejected_answers += outcome.rejected
         prov.usage.add(outcome.usage)
         for stage in ("model_ms", "validate_ms", "repair_ms"):
             setattr(prov.timings, stage,
@@ -285,7 +355,20 @@ class Engine:
             problems.extend(validator(output, data) or [])
         for found in self.host.pm.hook.validate_output(context=context, output=output):
             problems.extend(found or [])
-        return problems
+        return problems + self._gate(context, data, output)
+
+    def _gate(self, context: JobContext, data: BaseModel, output: Any) -> list[Problem]:
+        """The content gates (``aigc_core.gates``), on every prose field of the output."""
+        generator = context.generator
+        view = gates.GateView(
+            fields=gates.prose_fields(output),
+            prompt="\n".join(message.content for message in context.messages),
+            input_texts=_strings(context.job.input),
+            language=generator.language_of(data),
+            settings=self.settings.gates,
+            data=data,
+        )
+        return gates.run_gates(view, generator.gate_exemptions)
 
     def _after(self, context: JobContext, result: Result) -> None:
         try:
@@ -315,6 +398,17 @@ def _unknown_fields(model: type[BaseModel], data: dict[str, Any]) -> list[Proble
                 message=f"is not an input of this generator; accepted: {', '.join(sorted(known))}")
         for key in data if key not in known
     ]
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string in a JSON value (a job's input)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 def _kind(exc: Exception) -> Any:

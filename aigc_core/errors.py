@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .problems import Problem
+from .redact import redact
 
 
 class AigcError(Exception):
@@ -22,6 +23,23 @@ class InvalidInput(AigcError, ValueError):
         )
 
 
+class InvalidBatch(InvalidInput):
+    """Jobs of a batch (a file's lines, a list of jobs) have problems; none of them runs. Each
+    problem's field names its job first (``line 3: input.text``, ``jobs[2].input.text``), so
+    one problem is one line."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.generator = source  # read as InvalidInput's: what the problems are about
+        self.problems = problems
+        if len(problems) == 1:
+            message = f"{source}: {problems[0]}"
+        else:
+            lines = "\n".join(f"  - {p}" for p in problems)
+            message = f"{source}: {len(problems)} problems:\n{lines}"
+        AigcError.__init__(self, message)  # not InvalidInput's message: that names a generator
+
+
 class JobRejected(AigcError):
     """Raised by a ``prepare_job`` hook to refuse a job (input policy)."""
 
@@ -31,9 +49,12 @@ class JobRejected(AigcError):
 
 
 class UnknownGenerator(AigcError, LookupError):
-    def __init__(self, name: str, known: list[str]):
-        hint = ", ".join(sorted(known)) or "none installed"
-        super().__init__(f"no generator named {name!r}; available: {hint}")
+    """``hint`` says why the generator is missing, when that is known; else the message lists
+    the generators there are."""
+
+    def __init__(self, name: str, known: list[str], hint: str = ""):
+        hint = hint or f"available: {', '.join(sorted(known)) or 'none installed'}"
+        super().__init__(f"no generator named {name!r}; {hint}")
 
 
 class UnknownModel(AigcError, LookupError):
@@ -60,13 +81,21 @@ class TemplateError(AigcError):
     """A prompt template is missing, broken, refers to an unknown variable, or is unsafe."""
 
 
+class DeadlineExceeded(AigcError):
+    """The job ran out of time (see ``aigc_core.deadline``)."""
+
+
 class BackendError(AigcError):
-    """A model call failed. ``retryable`` marks transport failures worth another try."""
+    """A model call failed. ``retryable`` marks transport failures worth another try.
+
+    The message reaches API clients in ``result.error``: credentials in it are masked here,
+    whatever backend (a plugin's too) wrote it.
+    """
 
     def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None):
         self.retryable = retryable
         self.retry_after = retry_after
-        super().__init__(message)
+        super().__init__(redact(message))
 
 
 class BackendUnavailable(BackendError):

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel
 
+from .gates.base import GateExemption
 from .options import GenerationOptions
 from .problems import Problem
 
@@ -26,7 +27,7 @@ SchemaFor = Callable[[BaseModel], dict[str, Any]]
 
 #: ``exporter(output, data, result) -> str`` renders an output in a file format (GIFT, Anki,
 #: ...). ``result`` is the whole ``Result``, so exporters can keep its explicit AI label
-#: (``result.metadata["ai_label"]["explicit"]``, set by the labels plugin).
+#: (read and placed with ``aigc_core.labelling``; the labels plugin puts it there).
 Exporter = Callable[[Any, BaseModel, Any], str]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -63,19 +64,48 @@ class Generator:
     """
 
     name: str
+    """Dotted lower-case words, unique across all plugins: ``"news.article"``."""
     description: str
+    """One line for ``aigc generators`` and the HTTP API's generator list."""
     input_model: type[BaseModel]
+    """The pydantic model of the input, validated before anything runs; use
+    ``extra="forbid"``. Every field is a template variable."""
     prompt: str
+    """The name of the user message's template."""
     output_model: type[BaseModel] | None = None
+    """The pydantic model of the output, or ``None`` for plain text. Its JSON schema drives
+    constrained decoding unless ``output_schema`` gives one; ``Result.output`` is its dump."""
     system: str | None = None
+    """The name of the system message's template, if any."""
     templates_from: str | None = None
+    """A package whose ``templates/`` folder holds the templates: usually ``__name__``."""
     template_sources: Mapping[str, str] = field(default_factory=dict)
+    """Templates given inline, ``{name: source}``."""
     options: GenerationOptions = field(default_factory=GenerationOptions)
+    """Defaults over the engine's and the model's: a job's own options override them."""
     validators: tuple[Validator, ...] = ()
+    """``fn(output, data) -> list[Problem]``: problems go back to the model for repair."""
     exporters: Mapping[str, Exporter] = field(default_factory=dict)
+    """``{"gift": fn(output, data, result) -> str}``, for ``aigc generate --format gift``."""
     chunking: Chunking | None = None
+    """Splits a job into several model calls and joins their outputs."""
     finalize: Finalizer | None = None
+    """``fn(output, data) -> output``, after parsing and before validation."""
     output_schema: SchemaFor | None = None
+    """``fn(data) -> dict``: the output JSON schema for one input, built with
+    ``aigc_core.schemas``."""
+    gate_exemptions: tuple[GateExemption, ...] = ()
+    """Fields a content gate must not check, each with its reason (``aigc_core.gates``):
+    ``(GateExemption("repetition", "chorus", "a refrain repeats by design"),)``."""
+    output_language: Callable[[BaseModel], str | None] | None = None
+    """``fn(data) -> tag``: the language the output must be written in, for the language
+    gate. Default: the input's ``target_language`` or ``language`` field, if it has one."""
+
+    def language_of(self, data: BaseModel) -> str | None:
+        if self.output_language is not None:
+            return self.output_language(data)
+        found = getattr(data, "target_language", None) or getattr(data, "language", None)
+        return found if isinstance(found, str) else None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):

@@ -29,6 +29,10 @@ class GenerationOptions(BaseModel):
     token_budget: int | None = Field(
         None, ge=1, description="Completion tokens the job may spend across all attempts."
     )
+    cache: bool | None = Field(
+        None, description="Answer from the ledger's result cache if an identical job "
+                          "succeeded before (true), never (false); unset: as ledger.cache "
+                          "says (docs/ledger.md).")
 
     def merged(self, *overrides: GenerationOptions | None) -> GenerationOptions:
         """Return a copy where each later override's set fields win."""

@@ -27,6 +27,14 @@ class Problem(BaseModel):
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+def prefixed(problems: Iterable[Problem], name: str, sep: str = ".") -> list[Problem]:
+    """``problems`` of one part of something larger, with fields named from the whole:
+    ``input.text`` of job ``jobs[2]`` becomes ``jobs[2].input.text``; with ``sep=": "``, that
+    of ``line 3`` becomes ``line 3: input.text``. An empty ``name`` leaves them as they are."""
+    return [p.model_copy(update={"field": sep.join(filter(None, (name, p.field)))})
+            for p in problems]
+
+
 #: How pydantic names the union member it tried (``str``, ``constrained-str``,
 #: ``function-after[...]``, ``list[str]``): not fields, so a field path must not show them.
 #: ``[key]`` (the key of a dict entry) is kept: it says which part of the entry is wrong.
@@ -55,13 +63,9 @@ def field_path(loc: Sequence[str | int]) -> str:
 
 def from_validation_error(errors: Iterable[dict], prefix: str = "") -> list[Problem]:
     """Turn ``ValidationError.errors()`` into problems naming each field and what was expected."""
-    problems = []
-    for err in errors:
-        path = field_path(err.get("loc", ()))
-        if prefix:
-            path = f"{prefix}.{path}" if path else prefix
-        problems.append(Problem(field=path, message=_explain(err), code=err.get("type", "invalid")))
-    return problems
+    problems = [Problem(field=field_path(err.get("loc", ())), message=_explain(err),
+                        code=err.get("type", "invalid")) for err in errors]
+    return prefixed(problems, prefix)
 
 
 def _explain(err: dict) -> str:

@@ -2,7 +2,8 @@
 
 The caller's messages are never modified: each repair attempt sends a new list made of the
 original messages, the previous answer and the problems found in it. The loop stops when an
-answer is valid, when ``max_repairs`` is used up, or when the job's token budget is spent.
+answer is valid, when ``max_repairs`` is used up, or when the job's token budget is spent; it
+starts no attempt after the job's deadline (``DeadlineExceeded``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import deadline
 from .backends.base import Completion, Message
 from .jobs import Timings, Usage
 from .options import GenerationOptions
 from .problems import Problem, from_validation_error
 
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+#: A rejected answer is kept up to this many characters (``Provenance.rejected_answers``).
+MAX_KEPT_ANSWER = 4_000
 
 #: ``call(messages, options) -> Completion``
 ModelCall = Callable[[list[Message], GenerationOptions], Completion]
@@ -42,6 +46,8 @@ class LoopOutcome:
     usage: Usage = field(default_factory=Usage)
     timings: Timings = field(default_factory=Timings)
     model_id: str = ""
+    #: The raw answers that had problems, each cut to ``MAX_KEPT_ANSWER`` characters.
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -83,6 +89,7 @@ def run_loop(
     budget = options.token_budget
     conversation = list(messages)
     while out.attempts < max_attempts:
+        deadline.check()
         call_options = options
         if budget is not None:
             remaining = budget - out.usage.completion_tokens
@@ -118,9 +125,16 @@ def run_loop(
         out.output, out.problems = output, problems
         if not problems:
             break
+        out.rejected.append(_kept(completion.text))
         conversation = [*messages, Message(role="assistant", content=completion.text),
                         Message(role="user", content=repair_prompt(problems))]
     return out
+
+
+def _kept(text: str) -> str:
+    if len(text) <= MAX_KEPT_ANSWER:
+        return text
+    return f"{text[:MAX_KEPT_ANSWER]}… [{len(text) - MAX_KEPT_ANSWER} more characters]"
 
 
 def _ms(started: float) -> float:

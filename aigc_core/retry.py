@@ -1,7 +1,8 @@
 """The one layer that retries model calls.
 
 Transport failures (HTTP 408/409/429/5xx, timeouts, refused connections) are retried here with
-exponential backoff and full jitter, honouring ``Retry-After``. The openai client's own retries
+exponential backoff and full jitter, honouring ``Retry-After``, never sleeping past the job's
+deadline. The openai client's own retries
 are off, and the queue does not retry model errors either, so attempts never multiply.
 Validation failures are not transport errors: they go to the repair loop instead.
 """
@@ -15,6 +16,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, Field
 
+from . import deadline
 from .errors import BackendError
 
 T = TypeVar("T")
@@ -48,7 +50,8 @@ def call_with_retries(
             if not exc.retryable or attempt == policy.max_attempts:
                 raise
             pause = policy.delay(attempt, exc.retry_after)
-            if waited + pause > policy.max_total_delay:
+            left = deadline.remaining()
+            if waited + pause > policy.max_total_delay or (left is not None and pause >= left):
                 raise
             if on_retry is not None:
                 on_retry(attempt, exc, pause)

@@ -13,39 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .errors import TemplateError
+from . import deadline
+from .errors import ConfigError, TemplateError
 from .generator import Generator
 from .jobs import TemplateRef
-
-#: Rendered prompts above this size are refused: a template loop must not eat the machine.
-MAX_RENDERED_CHARS = 200_000
-_MAX_RANGE = 10_000
-
-
-def _bounded_range(*args: int) -> range:
-    rng = range(*args)
-    if len(rng) > _MAX_RANGE:
-        raise TemplateError(f"range() of {len(rng)} items exceeds the limit of {_MAX_RANGE}")
-    return rng
-
-
-class _HardenedSandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox (no ``_``-attributes, no mutating methods on data), with no
-    globals but a bounded ``range`` and undefined variables as errors."""
-
-    def __init__(self, loader: jinja2.BaseLoader):
-        super().__init__(
-            loader=loader,
-            undefined=jinja2.StrictUndefined,
-            autoescape=False,
-            keep_trailing_newline=False,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.globals.clear()
-        self.globals["range"] = _bounded_range
+from .sandbox import MAX_RENDERED_CHARS, HardenedSandbox
 
 
 @dataclass(frozen=True)
@@ -63,10 +36,17 @@ class TemplateStore:
 
     def __init__(self, operator_dirs: list[Path] | None = None):
         self.operator_dirs = [Path(d) for d in operator_dirs or []]
+        # A misspelt directory would otherwise be searched in vain on every render, and the
+        # operator's override would silently never apply.
+        missing = [str(d) for d in self.operator_dirs if not d.is_dir()]
+        if missing:
+            raise ConfigError(
+                f"template_dirs: no directory at {', '.join(map(repr, missing))} "
+                f"(relative paths are read from the working directory, {Path.cwd()})")
         self._operator_loader = jinja2.FileSystemLoader([str(d) for d in self.operator_dirs])
-        self._envs: dict[str, _HardenedSandbox] = {}
+        self._envs: dict[str, HardenedSandbox] = {}
 
-    def _env(self, generator: Generator) -> _HardenedSandbox:
+    def _env(self, generator: Generator) -> HardenedSandbox:
         env = self._envs.get(generator.name)
         if env is None:
             loaders: list[jinja2.BaseLoader] = [
@@ -77,7 +57,7 @@ class TemplateStore:
                 loaders.append(jinja2.PackageLoader(generator.templates_from, "templates"))
             # The engine's own templates (e.g. aigc/repair.j2) come last: overridable by name.
             loaders.append(jinja2.PackageLoader("aigc_core", "templates"))
-            env = self._envs[generator.name] = _HardenedSandbox(jinja2.ChoiceLoader(loaders))
+            env = self._envs[generator.name] = HardenedSandbox(jinja2.ChoiceLoader(loaders))
         return env
 
     def source(self, generator: Generator, name: str) -> tuple[str, TemplateRef]:
@@ -103,7 +83,9 @@ class TemplateStore:
         where = f"{generator.name}: template {name!r}"
         try:
             template = self._env(generator).get_template(name)
-            text = "".join(_bounded(template.generate(**variables), where))
+            text = "".join(_bounded(template.generate(**variables)))
+        except TemplateError as exc:  # a bound of the sandbox
+            raise TemplateError(f"{where}: {exc}") from None
         except jinja2.exceptions.SecurityError as exc:
             raise TemplateError(f"{where} was refused by the sandbox: {exc}") from None
         except jinja2.UndefinedError as exc:
@@ -116,10 +98,11 @@ class TemplateStore:
         return Rendered(text=text.strip(), ref=ref)
 
 
-def _bounded(chunks: Any, where: str) -> Any:
+def _bounded(chunks: Any) -> Any:
     size = 0
     for chunk in chunks:
+        deadline.check()
         size += len(chunk)
         if size > MAX_RENDERED_CHARS:
-            raise TemplateError(f"{where} rendered more than {MAX_RENDERED_CHARS} characters")
+            raise TemplateError(f"rendered more than {MAX_RENDERED_CHARS} characters")
         yield chunk

@@ -17,7 +17,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import control, faults, overhead, queue_scale, scaling, structured, throughput
+from . import (
+    control,
+    faults,
+    gates,
+    ledger,
+    overhead,
+    queue_scale,
+    scaling,
+    startup,
+    structured,
+    throughput,
+)
 from .context import Context
 from .fleet import Fleet
 from .report import RESULTS, Report, machine, save
@@ -31,6 +42,9 @@ BENCHMARKS: dict[str, Callable[[Context], Report]] = {
     "structured": structured.run,
     "queue-scale": queue_scale.run,
     "control": control.run,
+    "startup": startup.run,
+    "gates": gates.run,
+    "ledger": ledger.run,
 }
 
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from aigc_core.cli.common import handle_errors
 from aigc_core.config import load_settings
 from aigc_core.errors import ConfigError
+from aigc_core.hookspecs import hookimpl
 from aigc_core.problems import from_validation_error
 
 from .keys import hash_key, new_key
@@ -79,4 +80,7 @@ def api_key(name: str, generators: tuple[str, ...], rate_limit: int | None) -> N
         click.echo(f"{field} = {json.dumps(value)}")
 
 
-COMMANDS = [serve, api_key]
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    for command in (serve, api_key):
+        cli.add_command(command)

@@ -38,6 +38,7 @@ async def _jobs_in_batch(request: Request) -> int:
 
 def _charged(cost: Callable[..., Awaitable[int]]) -> Callable[..., Caller]:
     def get_caller(
+        request: Request,
         response: Response,
         gateway: Annotated[Gateway, Depends(get_gateway)],
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -51,7 +52,9 @@ def _charged(cost: Callable[..., Awaitable[int]]) -> Callable[..., Caller]:
         if caller is None:
             gateway.metrics.auth_failures.labels("unknown").inc()
             raise unauthorized("unknown API key")
-        response.headers.update(gateway.charge(caller, requests))
+        quota = gateway.charge(caller, requests)
+        response.headers.update(quota)
+        request.state.rate_limit = quota  # for an error answer, which is another response
         return caller
 
     return get_caller

@@ -18,6 +18,7 @@ from starlette.routing import Match
 
 from aigc_core import Problem
 from aigc_core.problems import field_path, from_validation_error
+from aigc_workers.credentials import refusal
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,10 @@ def _request_problems(errors: Sequence[Any]) -> list[Problem]:
                                             f"{rest[0] if rest else 0})"))
             continue
         field = field_path(rest) or location
+        if isinstance(error.get("input"), dict | list):
+            # Not quoted in the message: an object or array may be nested too deep to repr
+            # (RecursionError) or be megabytes long, and the field's name says which it is.
+            error = {name: value for name, value in error.items() if name != "input"}
         problems += [p.model_copy(update={"field": field})
                      for p in from_validation_error([{**error, "loc": ()}])]
     return problems
@@ -99,7 +104,7 @@ def _request_problems(errors: Sequence[Any]) -> list[Problem]:
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     code = getattr(exc, "code", None) or _CODES.get(exc.status_code, "error")
-    headers = exc.headers
+    headers = _with_quota(request, exc.headers)
     if exc.status_code == 405:
         headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
     return error_response(exc.status_code, code, str(exc.detail),
@@ -117,12 +122,26 @@ def _allowed_methods(request: Request) -> list[str]:
 async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     return error_response(422, "invalid_request", "the request does not match the API schema",
-                          _request_problems(exc.errors()))
+                          _request_problems(exc.errors()), _with_quota(request, None))
+
+
+def _with_quota(request: Request, headers: dict[str, str] | None) -> dict[str, str] | None:
+    """An error answer to a request counted against a key's limit carries the RateLimit
+    fields too (deps.py keeps them on the request's state): it cost the key a request."""
+    counted = getattr(request.state, "rate_limit", None)
+    return {**counted, **(headers or {})} if counted else headers
 
 
 async def _store_down(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("job store unreachable: %s", exc)
-    return error_response(503, "unavailable", "the job store (Redis) is unreachable; retry",
+    refused = refusal(exc, request.app.state.gateway.client.app.queue_settings)
+    if refused is not None:
+        # Only the operator can fix it: the detail (address, variable, file) goes to the log.
+        log.error("job store refuses the gateway: %s", refused)
+        message = f"the job store cannot be used: {refused.summary}"
+    else:
+        log.warning("job store unreachable: %s", exc)
+        message = "the job store (Redis) is unreachable; retry"
+    return error_response(503, "unavailable", message,
                           headers={"Retry-After": str(_UNAVAILABLE_RETRY)})
 
 
@@ -140,12 +159,13 @@ _MEANINGS = {
     401: "No API key, or one the gateway does not know (code unauthorized).",
     403: "The key may not use a generator of the request (code forbidden).",
     404: "No such job for this key (code not_found).",
-    409: "The job had already finished (code conflict).",
+    409: "The job had already finished (code conflict), or the ledger has not recorded it "
+         "yet (code not_recorded; retry after Retry-After seconds).",
     413: "The body is over the gateway's size limit (code payload_too_large).",
     422: "The request, or a job's input, is invalid; problems name each field (code "
          "invalid_request: the request's shape; invalid_input: a job's content).",
     429: "Over the key's rate limit; Retry-After says when to retry (code rate_limited).",
-    503: "Redis is unreachable; retry later (code unavailable).",
+    503: "Redis, or for history the ledger, is unreachable; retry later (code unavailable).",
 }
 
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from aigc_core import GenerationOptions, Job, Result
+from aigc_core.jobs import MAX_NESTING, check_json_safe
+from aigc_core.ledger.queries import LedgerEntry
 from aigc_workers.store import JobStatus
 
 #: Most jobs one batch request may hold (the body size limit applies too).
@@ -22,6 +25,10 @@ MAX_WAIT = 60.0
 #: An ``Idempotency-Key``: visible ASCII, short enough to be scoped by the key's name.
 IDEMPOTENCY_PATTERN = r"^[\x21-\x7e]{1,200}$"
 
+#: What every job's ``input`` and ``metadata`` must keep to (what a job message can carry).
+_LIMITS = (f"At most {MAX_NESTING} levels of nested objects and arrays; no lone surrogates "
+           "(text is UTF-8).")
+
 _EXAMPLE_JOB = {
     "generator": "translation.translate",
     "input": {"text": "The museum opens at nine.", "target_language": "fr"},
@@ -29,11 +36,25 @@ _EXAMPLE_JOB = {
 }
 
 
+def _json_safe(value: Any) -> Any:
+    """Refuse, as a problem of the field that holds it, what a job message cannot carry:
+    nesting deeper than ``MAX_NESTING``, lone surrogates (``aigc_core.jobs.check_json_safe``).
+    Checked here, not when the ``Job`` is built, so that the request is refused before anything
+    is recorded or queued, with a 422 naming the field."""
+    try:
+        check_json_safe(value)
+    except ValueError as exc:
+        raise PydanticCustomError("json_unsafe", "{reason}", {"reason": str(exc)}) from None
+    return value
+
+
 class JobOptions(GenerationOptions):
     """Generation options, strictly typed: over HTTP, ``"temperature": false`` or
     ``"max_tokens": "200"`` is a mistake to report, not a value to guess at."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    _json_safe_fields = field_validator("*")(_json_safe)
 
 
 class JobRequest(BaseModel):
@@ -46,13 +67,17 @@ class JobRequest(BaseModel):
     input: dict[str, Any] = Field(
         default_factory=dict,
         description="The generator's input, validated against its input_schema before the job "
-                    "is queued.")
+                    f"is queued. {_LIMITS}")
     model: str = Field("default", min_length=1, max_length=128,
                        description="A configured model; each has its own queue.")
     options: JobOptions = Field(default_factory=JobOptions)
     metadata: dict[str, Any] = Field(
         default_factory=dict,
-        description="Free-form data carried in the job message, e.g. your own reference.")
+        description="Free-form data carried in the job message, e.g. your own reference. "
+                    f"{_LIMITS}")
+
+    # Every field: the job message carries them all (the generator's name too).
+    _json_safe_fields = field_validator("*")(_json_safe)
 
     def to_job(self, idempotency_key: str | None) -> Job:
         return Job(generator=self.generator, input=self.input, model=self.model,
@@ -107,3 +132,11 @@ class GeneratorList(BaseModel):
 
 class Health(BaseModel):
     status: str = Field(examples=["ok"])
+
+
+class JobHistoryPage(BaseModel):
+    """One page of ``GET /v1/jobs``: recorded jobs, newest first."""
+
+    jobs: list[LedgerEntry]
+    next_cursor: str | None = Field(
+        None, description="Pass as ?cursor= for the next (older) page; null on the last.")

@@ -8,24 +8,12 @@ being counted, so a client that backs off is not punished for the refused attemp
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 
 from redis import Redis
 
-#: KEYS: none. ARGV: key prefix, cost, limit, window seconds.
-#: Returns {allowed (1/0), used, seconds until the window ends}.
-_CHARGE = """
-local now = redis.call('TIME')
-local window = tonumber(ARGV[4])
-local index = math.floor(tonumber(now[1]) / window)
-local reset = window - (tonumber(now[1]) % window)
-local key = ARGV[1] .. ':' .. index
-local used = tonumber(redis.call('GET', key) or '0')
-local cost = tonumber(ARGV[2])
-if used + cost > tonumber(ARGV[3]) then return {0, used, reset} end
-used = redis.call('INCRBY', key, cost)
-if used == cost then redis.call('EXPIRE', key, window + 1) end
-return {1, used, reset}
-"""
+#: The charge of one request, whole in ``charge.lua`` (shipped as package data).
+_CHARGE = resources.files(__package__).joinpath("charge.lua").read_text(encoding="utf-8")
 
 
 @dataclass(frozen=True)

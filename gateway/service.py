@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kombu.exceptions import OperationalError
+from pydantic import ValidationError
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
 
-from aigc_core import AigcError, InvalidInput, Job, Problem, UnknownGenerator, UnknownModel
+from aigc_core import AigcError, Job, Problem, UnknownGenerator
 from aigc_core.config import Settings
-from aigc_workers.client import Client, enqueue
+from aigc_core.problems import from_validation_error
+from aigc_core.validation import JOB_FIELD_PROBLEMS, batch_problems
+from aigc_workers.client import Client
+from aigc_workers.credentials import refusal
 from aigc_workers.store import JobStatus
 
 from .auth import Caller, KeyRing
 from .errors import ApiError, not_found
+from .history import History
 from .metrics import GatewayMetrics
 from .models import JobRequest, JobView
 from .owners import Owners
@@ -33,12 +42,13 @@ def _unknown_generator(job: Job, exc: AigcError) -> Problem:
                            "those this key may use")
 
 
-def _unknown_model(job: Job, exc: AigcError) -> Problem:
-    return Problem(field="model", code="unknown_model", message=str(exc))
-
-
 #: Submit-time failures that are not about the input, as a problem naming the job's field.
-_JOB_PROBLEMS = {UnknownGenerator: _unknown_generator, UnknownModel: _unknown_model}
+_JOB_PROBLEMS = {**JOB_FIELD_PROBLEMS, UnknownGenerator: _unknown_generator}
+
+def _invalid_input(problems: list[Problem]) -> ApiError:
+    return ApiError(422, "invalid_input",
+                    f"invalid input: {len(problems)} problem(s); nothing was queued", problems)
+
 
 #: Seconds a readiness probe waits for Redis: it must answer before the prober gives up.
 _PROBE_TIMEOUT = 2.0
@@ -57,21 +67,25 @@ class Gateway:
         self.settings = gateway_settings(settings)
         self.client = Client(settings)
         queue = self.client.app.queue_settings
-        redis = self.client.store.redis
+        redis = self.client.redis
         self.keys = KeyRing(self.settings)
         self.limiter = RateLimiter(redis, queue.prefix, self.settings.rate_window)
         self.owners = Owners(redis, queue.prefix, queue.result_expires)
-        self.watcher = Watcher(self.client.store, self.settings.poll_interval,
+        self.watcher = Watcher(self.client, self.settings.poll_interval,
                                AsyncRedis.from_url(queue.connection_url(),
                                                    **(queue.ssl_options() or {})))
         self.metrics = GatewayMetrics(self.queue_lengths)
-        # Without the store client's retries: a probe must answer now, not after an outage.
-        self._probe = Redis.from_url(queue.connection_url(), socket_timeout=_PROBE_TIMEOUT,
+        self.history = History(settings, self.view)
+        # Without retries (redis-py's own included): a probe must answer now, not after an
+        # outage or a refusal.
+        self._probe = Redis.from_url(queue.connection_url(), retry=Retry(NoBackoff(), 0),
+                                     socket_timeout=_PROBE_TIMEOUT,
                                      socket_connect_timeout=_PROBE_TIMEOUT,
                                      **(queue.ssl_options() or {}))
 
     def close(self) -> None:
         self._probe.close()
+        self.history.close()
         self.client.close()
 
     # -- keys -----------------------------------------------------------------------------
@@ -93,42 +107,50 @@ class Gateway:
         queues nothing), then queue them as the Python client does."""
         caller.check_generators([(f"{field}.generator".lstrip("."), request.generator)
                                  for field, (request, _) in zip(fields, requests, strict=True)])
-        jobs = [request.to_job(self._scoped(caller, key)) for request, key in requests]
-        problems = [problem for field, job in zip(fields, jobs, strict=True)
-                    for problem in self._problems(job, field)]
+        jobs = self._jobs(caller, requests, fields)
+        problems = batch_problems(self.client.engine.validate, zip(fields, jobs, strict=True),
+                                  explain=_JOB_PROBLEMS)
         if problems:
-            raise ApiError(422, "invalid_input",
-                           f"invalid input: {len(problems)} problem(s); nothing was queued",
-                           problems)
+            raise _invalid_input(problems)
         self.owners.claim([job.id for job in jobs], caller.name)
-        ids = enqueue(self.client.app, self.client.store, jobs)
+        try:
+            ids = self.client.submit_checked(jobs, submitter=caller.name)
+        except (RedisError, OperationalError):
+            raise  # some jobs may be queued, and a job that exists is always owned
+        except Exception:
+            # Failed building the messages, before anything was queued: no record may
+            # stay for a job that does not exist.
+            self.owners.release([job.id for job in jobs])
+            raise
         for job, owner in zip(jobs, ids, strict=True):
             if owner == job.id:
                 self.metrics.jobs_submitted.labels(job.generator, job.model).inc()
         # A replayed idempotency key answers with the earlier job (which this key owns).
         self.owners.release([job.id for job, owner in zip(jobs, ids, strict=True)
                              if owner != job.id])
-        statuses = self.client.store.statuses(ids)
+        statuses = self.client.statuses(ids)
         return [Submitted(self.view_of(status), owner != job.id)
                 for job, owner, status in zip(jobs, ids, statuses, strict=True)]
+
+    def _jobs(self, caller: Caller, requests: list[tuple[JobRequest, str | None]],
+              fields: list[str]) -> list[Job]:
+        """The requests as Jobs. The request models check what Jobs do; should a Job still
+        refuse one, that is a 422 naming the field, before anything is recorded."""
+        jobs, problems = [], []
+        for field, (request, key) in zip(fields, requests, strict=True):
+            try:
+                jobs.append(request.to_job(self._scoped(caller, key)))
+            except ValidationError as exc:
+                problems += from_validation_error(exc.errors(), field)
+        if problems:
+            raise _invalid_input(problems)
+        return jobs
 
     @staticmethod
     def _scoped(caller: Caller, key: str | None) -> str | None:
         # Idempotency keys are per API key: two services using the same key string must
         # not receive each other's jobs.
         return f"http:{caller.name}:{key}" if key else None
-
-    def _problems(self, job: Job, prefix: str) -> list[Problem]:
-        try:
-            self.client.engine.validate(job)
-        except InvalidInput as exc:
-            found = exc.problems
-        except (UnknownGenerator, UnknownModel) as exc:
-            found = [_JOB_PROBLEMS[type(exc)](job, exc)]
-        else:
-            return []
-        return [p.model_copy(update={"field": ".".join(filter(None, (prefix, p.field)))})
-                for p in found]
 
     def view(self, caller: Caller, job_id: str) -> JobView:
         """The job's state and result; 404 for unknown jobs and other keys' jobs."""
@@ -140,23 +162,26 @@ class Gateway:
         return self.view_of(status)
 
     def view_of(self, status: JobStatus) -> JobView:
-        result = self.client.store.result(status.id) if status.final else None
+        result = self.client.stored_result(status.id) if status.final else None
         return JobView(**status.model_dump(), result=result)
 
     def cancel(self, caller: Caller, job_id: str) -> JobView:
         """Cancel a job that has not finished; 409 if it had."""
         before = self.view(caller, job_id)
-        outcome = self.client.store.cancel(job_id)
-        if outcome != "cancelled":
-            raise ApiError(409, "conflict", f"job {job_id} had already finished: {outcome}")
+        if not self.client.cancel(job_id):
+            raise ApiError(409, "conflict", f"job {job_id} had already finished: "
+                                            f"{self.client.status(job_id).state}")
         return self.view(caller, before.id)
 
     # -- fleet ----------------------------------------------------------------------------
-    def ready(self) -> bool:
+    def not_ready(self) -> str | None:
+        """Why the gateway cannot serve now, or ``None`` when it can."""
         try:
-            return bool(self._probe.ping())
-        except Exception:  # any failure to answer is "not ready", whatever its kind
-            return False
+            self._probe.ping()
+        except Exception as exc:  # any failure to answer is "not ready", whatever its kind
+            refused = refusal(exc, self.client.app.queue_settings)
+            return "Redis is unreachable" if refused is None else refused.summary
+        return None
 
     def queue_lengths(self) -> dict[str, int]:
         queue = self.client.app.queue_settings

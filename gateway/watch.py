@@ -18,7 +18,8 @@ from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError
 from starlette.concurrency import run_in_threadpool
 
-from aigc_workers.store import JobStatus, Store
+from aigc_workers.client import Client
+from aigc_workers.store import JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,8 @@ class Subscription:
 
 
 class Watcher:
-    def __init__(self, store: Store, interval: float, listener: AsyncRedis | None = None):
-        self.store = store
+    def __init__(self, client: Client, interval: float, listener: AsyncRedis | None = None):
+        self.client = client
         self.interval = interval
         #: A client for the done channels' subscription; without one, ticks only.
         self.listener = listener
@@ -102,7 +103,7 @@ class Watcher:
             self._nudge.clear()  # before reading: a completion during the read wakes us again
             ids = list(self._subscriptions)
             try:
-                statuses = await run_in_threadpool(self.store.statuses, ids)
+                statuses = await run_in_threadpool(self.client.statuses, ids)
             except RedisError as exc:  # waiting requests time out; try again next tick
                 log.warning("cannot poll job states: %s", exc)
             else:
@@ -127,14 +128,14 @@ class Watcher:
         assert self.listener is not None
         async with self.listener.pubsub() as pubsub:
             # A channel of no job, so that the connection is subscribed while nobody waits.
-            await pubsub.subscribe(self.store.done_channel(""))
+            await pubsub.subscribe(self.client.done_channel(""))
             subscribed: set[str] = set()
             unconfirmed: set[str] = set()
             seen = self._jobs_changed - 1  # differs: compute the channels once to start
             while True:
                 if seen != self._jobs_changed:
                     seen = self._jobs_changed
-                    wanted = {self.store.done_channel(job_id) for job_id in self._subscriptions}
+                    wanted = {self.client.done_channel(job_id) for job_id in self._subscriptions}
                     if wanted - subscribed:
                         await pubsub.subscribe(*(wanted - subscribed))
                         unconfirmed |= wanted - subscribed

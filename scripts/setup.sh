@@ -5,11 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-local}"
 
+# The queue's tests start their own redis-server; the ledger's tests their own PostgreSQL
+# (tests/support/postgres.py: Debian's initdb and pg_ctl under /usr/lib/postgresql/*/bin, not
+# on PATH, hence the glob).
+packages=()
 if ! command -v redis-server >/dev/null 2>&1; then
+    packages+=(redis-server)
+fi
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+then
+    packages+=(postgresql)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+        apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null
     else
-        sudo apt-get update -qq && sudo apt-get install -y -qq redis-server >/dev/null
+        sudo apt-get update -qq && sudo apt-get install -y -qq "${packages[@]}" >/dev/null
     fi
 fi
 

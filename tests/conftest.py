@@ -1,10 +1,12 @@
-"""Shared fixtures: engines with a scripted backend, the real embedded model, real servers."""
+"""Shared fixtures: engines with a scripted backend, the real embedded model, real servers
+(llama.cpp, PostgreSQL)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,18 +15,27 @@ import pytest
 from aigc_core import Engine
 from aigc_core.backends.local import embedded_model_path
 from aigc_core.config import load_settings
-from tests.support.fake_backend import plugin_module
+from aigc_core.testing import scripted_engine
 from tests.support.ports import free_port, port_open, wait_until
+from tests.support.postgres import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def _data_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The user data directory of the whole run: where the default ledger is."""
+    return tmp_path_factory.mktemp("data-home")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No test reads the developer's aigc.toml or AIGC_* variables."""
+def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, _data_home: Path) -> None:
+    """No test reads the developer's aigc.toml or AIGC_* variables, or writes to their ledger:
+    inline runs are recorded in one ledger of the test run's own."""
     for key in list(os.environ):
         if key.startswith("AIGC_"):
             monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_DATA_HOME", str(_data_home))
     monkeypatch.chdir(tmp_path)
 
 
@@ -32,14 +43,7 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def make_engine():
     """``make_engine(*generators, hooks={...}, **settings)``: an engine with only the given
     generators (no entry-point plugins) whose default model is the scripted backend."""
-
-    def build(*generators, hooks=None, **settings) -> Engine:
-        settings.setdefault("models", {"default": {"backend": "scripted"}})
-        settings.setdefault("enable_plugins", [])
-        return Engine(load_settings(**settings),
-                      plugins={"test_plugin": plugin_module(*generators, extra_hooks=hooks)})
-
-    return build
+    return scripted_engine
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +73,33 @@ def llama_server() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server (Debian's binaries, a temporary directory) for the session;
+    skips where PostgreSQL is not installed. Tests may ``stop()``, ``kill()`` and ``start()`` it."""
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The SQLAlchemy URL of a fresh database of the test's own, dropped afterwards."""
+    if not postgres_server.running:  # an earlier test left it stopped
+        postgres_server.start()
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    url = postgres_server.create_database(name)
+    try:
+        yield url
+    finally:
+        if not postgres_server.running:  # this test stopped or killed it
+            postgres_server.start()
+        postgres_server.drop_database(name)
 
 
 @pytest.fixture(scope="session")

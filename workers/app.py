@@ -1,7 +1,10 @@
 """The Celery application, configured from ``QueueSettings``; each setting says why it is set.
 
-``celery -A aigc_workers.app flower`` (or ``events``/``inspect``) finds the app of the current
-configuration here; workers are started with ``aigc worker``.
+``create_app`` builds what submitters need (routing, serialisation, the broker): the
+``aigc.run_job`` task is registered only in workers, by ``tasks.worker_app``, so that
+submitting never imports the task module. ``celery -A aigc_workers.app flower`` (or
+``events``/``inspect``) finds the app of the current configuration here; workers are started
+with ``aigc worker``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from celery import Celery
 
 from aigc_core.config import Settings, load_settings
 
-from .events import BatchedTaskEvents
 from .protocol import TASK_NAME
 from .settings import QueueSettings, queue_settings
 
@@ -65,9 +67,10 @@ def celery_config(queue: QueueSettings) -> dict[str, Any]:
         # this long, then requeues what is left at once instead of after visibility_timeout.
         "worker_soft_shutdown_timeout": queue.soft_shutdown_timeout,
         "worker_enable_soft_shutdown_on_idle": True,
-        # A late-ack job whose broker connection broke cannot be acked any more; it will be
-        # redelivered, so stop running it rather than run it twice side by side.
-        "worker_cancel_long_running_tasks_on_connection_loss": True,
+        # A late-ack job whose broker connection broke cannot be acked any more: the
+        # worker's connection_loss step stops it where the pool can (prefork) and logs one
+        # line per loss, rather than Celery's traceback or RETRY write per job.
+        "worker_cancel_long_running_tasks_on_connection_loss": False,
         "broker_connection_retry_on_startup": True,
         "broker_connection_max_retries": None,
         "result_backend_always_retry": True,
@@ -91,20 +94,19 @@ def _router(queue: QueueSettings):
               **rest: Any) -> dict[str, str] | None:
         if name != TASK_NAME:
             return None
-        return {"queue": queue.queue_name(kwargs["job"].get("model", "default"))}
+        # Malformed kwargs still route (to the default queue), to be answered by a worker.
+        job = kwargs.get("job") if isinstance(kwargs, dict) else None
+        model = job.get("model") if isinstance(job, dict) else None
+        return {"queue": queue.queue_name(model if isinstance(model, str) else "default")}
 
     return route
 
 
 def create_app(settings: Settings) -> AigcCelery:
-    """The app for these settings, with the ``aigc.run_job`` task registered."""
-    from . import tasks
-
+    """The app for these settings, as submitters use it (no task registered)."""
     queue = queue_settings(settings)
     app = AigcCelery(settings, queue)
     app.conf.update(celery_config(queue))
-    tasks.register(app)
-    app.steps["consumer"].add(BatchedTaskEvents)
     return app
 
 

@@ -3,21 +3,22 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from aigc_core.batch import read_batch
+from aigc_core.batch import read_jobs
 from aigc_core.cli.common import handle_errors
 from aigc_core.cli.inputs import job_options, parse_pairs, read_input
-from aigc_core.cli.render import report_failure
+from aigc_core.cli.render import check_format, output_format, show
 from aigc_core.config import load_settings
-from aigc_core.jobs import Job, Result
+from aigc_core.hookspecs import hookimpl
 from aigc_core.options import GenerationOptions
 
 if TYPE_CHECKING:
@@ -26,11 +27,16 @@ if TYPE_CHECKING:
 _POOLS = ("prefork", "threads", "solo")
 
 
-def _client(obj) -> Client:
+@contextlib.contextmanager
+def _client(obj) -> Iterator[Client]:
+    """The client, closed afterwards; Redis refusing it (a wrong password, an unknown CA) is
+    reported in one line naming the setting, not as a traceback."""
     # Imported here: every `aigc` command registers these, and Celery is slow to import.
     from .client import Client
+    from .credentials import explained
 
-    return Client(load_settings(obj.config))
+    with Client(load_settings(obj.config)) as client, explained(client.app.queue_settings):
+        yield client
 
 
 @click.command()
@@ -52,10 +58,11 @@ def worker(obj, queues: str | None, concurrency: int | None, pool: str, loglevel
     # rest is requeued at once). Billiard reads this when the worker module is imported.
     os.environ["REMAP_SIGTERM"] = "SIGQUIT"
     from . import logs, metrics
-    from .app import create_app
+    from .credentials import check_access
+    from .tasks import worker_app
 
     settings = load_settings(obj.config)
-    app = create_app(settings)
+    app = worker_app(settings)
     queue = app.queue_settings
     queue.check_fleet()
     served = {queue.queue_name(model): model for model in settings.models}
@@ -68,6 +75,8 @@ def worker(obj, queues: str | None, concurrency: int | None, pool: str, loglevel
     if queue.gpus and pool != "prefork":
         raise click.BadParameter("queue.gpus needs the prefork pool (one process per GPU)",
                                  param_hint="--pool")
+    # Celery would retry a refused login or certificate as it retries an outage: forever.
+    check_access(queue)
     if queue.metrics_port is not None:
         metrics.configure(os.environ.get("PROMETHEUS_MULTIPROC_DIR")
                           or tempfile.mkdtemp(prefix="aigc-metrics-"))
@@ -93,38 +102,38 @@ def worker(obj, queues: str | None, concurrency: int | None, pool: str, loglevel
 @click.option("--wait/--no-wait", default=None,
               help="Wait for the result(s). Default: no for one job, yes for --batch.")
 @click.option("--timeout", type=float, default=None, help="Seconds to wait (default: no limit).")
-@click.option("--json", "as_json", is_flag=True, help="Print the full result with provenance.")
+@output_format
 @click.pass_obj
 @handle_errors
 def submit(obj, generator, input_file, pairs, model, option_pairs, idempotency_key, batch, out,
-           wait, timeout, as_json) -> None:
-    """Queue GENERATOR jobs for the worker fleet; prints the job id."""
+           wait, timeout, fmt) -> None:
+    """Queue GENERATOR jobs for the worker fleet; prints the job id, or with --wait the
+    result, as `aigc generate` prints it."""
     options = GenerationOptions.model_validate(parse_pairs(option_pairs))
     with _client(obj) as client:
         if batch is not None:
             _submit_batch(client, generator, batch, out, model, options,
                           wait is not False, timeout)
             return
-        job = client.engine.make_job(generator, read_input(input_file, pairs), model=model,
-                                     options=options, idempotency_key=idempotency_key)
+        engine = client.engine_for(generator)  # its plugin only: a one-shot submit stays quick
+        job = engine.make_job(generator, read_input(input_file, pairs), model=model,
+                              options=options, idempotency_key=idempotency_key)
+        own = engine.generator(generator).generator
+        check_format(fmt, own)
         job_id = client.submit(job)
         if not wait:
             click.echo(job_id)
             return
-        _show(client.result(job_id, timeout), as_json)
+        result = client.result(job_id, timeout)
+        # A repeated idempotency key answers with the earlier job, whose input may differ.
+        show(result, fmt, own, engine.validate(job) if job_id == job.id else None)
 
 
 def _submit_batch(client: Client, generator: str, batch: Path, out: Path | None, model: str,
                   options: GenerationOptions, wait: bool, timeout: float | None) -> None:
     # Line ids are stable, so submitting the same file again queues nothing new to run.
-    jobs = [
-        Job(generator=generator, input=fields.get("input") or {},
-            model=fields.get("model", model),
-            options=options.merged(GenerationOptions(**fields.get("options", {}))),
-            id=fields["id"], metadata=fields.get("metadata", {}),
-            idempotency_key=fields.get("idempotency_key"))
-        for _, fields in read_batch(batch)
-    ]
+    jobs = read_jobs(batch, generator, model=model, options=options,
+                     validate=client.engine_for(generator).validate)
     ids = client.submit_batch(jobs)
     click.echo(f"queued {len(ids)} job(s) from {batch}", err=True)
     if not wait:
@@ -143,17 +152,6 @@ def _submit_batch(client: Client, generator: str, batch: Path, out: Path | None,
     click.echo(f"{len(ids) - failed - cancelled} succeeded, {failed} failed, "
                f"{cancelled} cancelled" + (f"; results in {out}" if out else ""), err=True)
     if failed:
-        sys.exit(1)
-
-
-def _show(result: Result, as_json: bool) -> None:
-    if as_json:
-        click.echo(result.model_dump_json(indent=2))
-    elif result.ok:
-        click.echo(json.dumps(result.output, indent=2, ensure_ascii=False)
-                   if result.output is not None else result.text or "")
-    if not result.ok:
-        report_failure(result)
         sys.exit(1)
 
 
@@ -177,13 +175,16 @@ def status(obj, job_id: str, as_json: bool) -> None:
 @click.argument("job_id")
 @click.option("--wait", is_flag=True, help="Wait until the job finishes.")
 @click.option("--timeout", type=float, default=None, help="With --wait: seconds to wait.")
-@click.option("--json", "as_json", is_flag=True, help="Print the full result with provenance.")
+@output_format
 @click.pass_obj
 @handle_errors
-def result(obj, job_id: str, wait: bool, timeout: float | None, as_json: bool) -> None:
-    """Print a queued job's result (exit 1 if it failed, 2 if it has none yet)."""
+def result(obj, job_id: str, wait: bool, timeout: float | None, fmt: str) -> None:
+    """Print a queued job's result as `aigc generate` prints it (exit 1 if it failed, 2 if it
+    has none yet). The job store keeps no input, which a generator's own formats need: ask for
+    those when you submit (`aigc submit --wait --format gift`)."""
+    check_format(fmt)
     with _client(obj) as client:
-        _show(client.result(job_id, timeout if wait else 0.0), as_json)
+        show(client.result(job_id, timeout if wait else 0.0), fmt)
 
 
 @click.command()
@@ -215,4 +216,38 @@ def dead_letters(obj, limit: int, as_json: bool) -> None:
                    f"({entry.attempts} attempts): {entry.error}")
 
 
-COMMANDS = [worker, submit, status, result, cancel, dead_letters]
+@click.command("ledger-sync")
+@click.option("--once", is_flag=True, help="Record what the outbox holds now, then exit.")
+@click.option("--name", "consumer", default=None,
+              help="This writer's name in the consumer group (default: sync@HOST:PID).")
+@click.pass_obj
+@handle_errors
+def ledger_sync(obj, once: bool, consumer: str | None) -> None:
+    """Write the fleet's ledger outbox to the ledger (ledger.url) until stopped. Workers never
+    wait on the database: run one or more of these per fleet (docs/ledger.md)."""
+    import signal
+    import socket
+    import threading
+
+    from .ledger_sync import sync
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    written = sync(load_settings(obj.config), consumer or f"sync@{socket.gethostname()}:"
+                   f"{os.getpid()}", once=once, stop=stop)
+    click.echo(f"recorded {written} outbox entries", err=True)
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    for command in (worker, submit, status, result, cancel, dead_letters, ledger_sync):
+        cli.add_command(command)
+
+
+@hookimpl
+def register_eval_runners(register) -> None:
+    # `aigc eval --queue`: the eval's jobs through the fleet (eval_runner.py).
+    from .eval_runner import queued
+
+    register("queue", queued)

@@ -7,26 +7,33 @@
     job_id = client.submit(Job(generator="news.headlines", input={"topic": "tides"}))
     result = client.result(job_id, timeout=120)         # waits for a worker
 
-Input is validated here, before anything is queued (plugins are loaded, no model is), so a bad
-input never reaches a worker. See docs/jobs.md for workflows (fan-out, chains).
+Input is validated here, before anything is queued (the generator's plugin is loaded, no
+model is), so a bad input never reaches a worker. See docs/jobs.md for workflows (fan-out, chains).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from aigc_core import Engine, InvalidInput, Job, Problem, Result
 from aigc_core.config import Settings, load_settings
 from aigc_core.errors import AigcError
+from aigc_core.validation import check_batch
 
-from .app import AigcCelery, create_app
+from .app import create_app
 from .completions import Completions
-from .envelope import envelope
-from .protocol import Step, child_id, message_kwargs
-from .store import DeadLetter, JobStatus, Store, connect
+from .job_state import DeadLetter, JobStatus
+from .protocol import Step, child_id
+from .store import Store, connect
+from .submit import Workflow, chain_tree, enqueue
+from .validators import Validators
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 _POLL_MIN = 0.005
 _POLL_MAX = 0.5
@@ -44,41 +51,6 @@ class JobNotFinished(AigcError, TimeoutError):
                          f"(attempts: {status.attempts})")
 
 
-@dataclass(frozen=True)
-class Workflow:
-    """The jobs of a fan-out or chain: each job id with its parent's id (``None``: a root).
-
-    The ids are known at submit time (children derive theirs from their parent's), so the
-    whole workflow can be watched before its later steps exist.
-    """
-
-    id: str
-    parents: dict[str, str | None] = field(default_factory=dict)
-
-    @property
-    def job_ids(self) -> list[str]:
-        return list(self.parents)
-
-    @property
-    def leaves(self) -> list[str]:
-        """The last step's jobs: the results a chain was run for."""
-        have_children = {parent for parent in self.parents.values() if parent}
-        return [job_id for job_id in self.parents if job_id not in have_children]
-
-
-def enqueue(app: AigcCelery, store: Store, jobs: list[Job],
-            then: list[Step] | None = None) -> list[str]:
-    """Register and queue jobs (already validated), each in one atomic step and all in one
-    Redis round trip; returns, per job, the id that owns it: with an idempotency key that an
-    earlier job holds, that job's id, and nothing is queued. A job id queued already is not
-    queued again."""
-    entries = []
-    for job in jobs:
-        queue = app.queue_settings.queue_name(job.model)
-        entries.append((job, queue, envelope(app, job.id, message_kwargs(job, then), queue)))
-    return store.register(entries)
-
-
 class Client:
     """Submits jobs to the worker fleet and reads their states and results. Thread-safe."""
 
@@ -86,14 +58,21 @@ class Client:
         self.settings = settings or load_settings()
         self.app = create_app(self.settings)
         self.store = Store(connect(self.app.queue_settings), self.app.queue_settings)
-        self._engine: Engine | None = None
+        self._validators = Validators(self.settings)
 
     @property
     def engine(self) -> Engine:
-        """For validation only: loads plugins, never a model."""
-        if self._engine is None:
-            self._engine = Engine(self.settings)
-        return self._engine
+        """For validation only: loads every plugin, never a model."""
+        return self._validators.full
+
+    def engine_for(self, generator: str) -> Engine:
+        """For validating ``generator``'s jobs: loads only its plugin where it can (a one-shot
+        submit then imports one plugin, not all of them; validators.py), never a model."""
+        return self._validators.for_generator(generator)
+
+    def validate(self, job: Job) -> BaseModel:
+        """Check a job as ``Engine.validate`` does; returns its validated input."""
+        return self.engine_for(job.generator).validate(job)
 
     def close(self) -> None:
         self.store.redis.close()
@@ -109,23 +88,21 @@ class Client:
     def submit(self, job: Job) -> str:
         """Validate and queue ``job``; returns its id (or, for a repeated idempotency key,
         the id of the job first submitted with it). Raises ``InvalidInput`` before queueing."""
-        self.engine.validate(job)
+        self.validate(job)
         return enqueue(self.app, self.store, [job])[0]
 
     def submit_batch(self, jobs: Iterable[Job]) -> list[str]:
-        """Validate every job first (one bad input queues nothing), then queue them all."""
+        """Validate every job first (one bad input queues nothing: ``InvalidBatch`` names each
+        bad field as ``jobs[3].input.text``), then queue them all."""
         jobs = list(jobs)
-        problems: list[Problem] = []
-        for index, job in enumerate(jobs):
-            try:
-                self.engine.validate(job)
-            except AigcError as exc:
-                found = getattr(exc, "problems", None) or [Problem(message=str(exc))]
-                problems += [Problem(field=f"jobs[{index}].{p.field}".rstrip("."),
-                                     message=p.message, code=p.code) for p in found]
-        if problems:
-            raise InvalidInput("batch", problems)
-        return enqueue(self.app, self.store, jobs)
+        check_batch(self.validate, ((f"jobs[{i}]", job) for i, job in enumerate(jobs)), "batch")
+        return self.submit_checked(jobs)
+
+    def submit_checked(self, jobs: list[Job], submitter: str | None = None) -> list[str]:
+        """Queue jobs the caller has validated already, as ``submit_batch`` does after its
+        checks (the gateway checks what each API key may use as well, and names the key as
+        the ``submitter`` the ledger records)."""
+        return enqueue(self.app, self.store, jobs, submitter=submitter)
 
     def fan_out(self, job: Job, overrides: list[dict[str, Any]]) -> Workflow:
         """One job per item of ``overrides`` (input fields laid over ``job.input``), e.g. a
@@ -144,14 +121,14 @@ class Client:
     def chain(self, job: Job, steps: list[Step]) -> Workflow:
         """``job``, then each step on every successful result of the step before, e.g.
         article -> summary -> translations. Mapped fields are validated when a step runs."""
-        self.engine.validate(job)
+        self.validate(job)
         for index, step in enumerate(steps):
             self._check_step(index, step)
         [root] = enqueue(self.app, self.store, [job], steps)
-        return Workflow(root, _chain_tree(root, steps))
+        return Workflow(root, chain_tree(root, steps))
 
     def _check_step(self, index: int, step: Step) -> None:
-        self.engine.generator(step.generator)
+        self.engine_for(step.generator).generator(step.generator)
         if step.model not in self.settings.models:
             raise InvalidInput(step.generator, [Problem(
                 field=f"steps[{index}].model", message=f"no model named {step.model!r}")])
@@ -159,6 +136,25 @@ class Client:
     # -- watching -------------------------------------------------------------------------
     def status(self, job_id: str) -> JobStatus:
         return self.store.status(job_id)
+
+    def statuses(self, job_ids: list[str]) -> list[JobStatus]:
+        """Many jobs' states in one round trip."""
+        return self.store.statuses(job_ids)
+
+    def stored_result(self, job_id: str) -> Result | None:
+        """The job's result as stored now, without waiting: ``None`` while it has none (not
+        finished, cancelled, expired)."""
+        return self.store.result(job_id)
+
+    def done_channel(self, job_id: str) -> str:
+        """The Pub/Sub channel on which the job's final state is published."""
+        return self.store.done_channel(job_id)
+
+    @property
+    def redis(self) -> Redis:
+        """The job store's connection, for keys kept beside the jobs (the gateway's rate
+        limits and job owners)."""
+        return self.store.redis
 
     def result(self, job_id: str, timeout: float | None = 0.0) -> Result:
         """The job's result, waiting up to ``timeout`` seconds (``None``: as long as it takes).
@@ -224,13 +220,3 @@ class Client:
                 completions.wait(pause if timeout is None else min(pause, timeout - waited))
                 pause = min(_POLL_MAX, pause * 1.5)
 
-
-def _chain_tree(root: str, steps: list[Step]) -> dict[str, str | None]:
-    parents: dict[str, str | None] = {root: None}
-    level = [root]
-    for step in steps:
-        children = {child_id(parent, index): parent for parent in level
-                    for index in range(max(1, len(step.fan_out)))}
-        parents.update(children)
-        level = list(children)
-    return parents

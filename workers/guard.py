@@ -31,19 +31,10 @@ from redis.exceptions import RedisError
 from aigc_core.backends.base import Backend, Completion, CompletionRequest
 from aigc_core.errors import BackendError
 
-from . import deferred, metrics
-from .breaker import (
-    ENTER_FUNCTION,
-    FAILURE_FUNCTION,
-    SUCCESS_FUNCTION,
-    Breaker,
-    CircuitOpen,
-    Verdict,
-    as_text,
-)
-from .lua import NOW
+from . import deferred, lua, metrics
+from .breaker import Breaker, CircuitOpen, Verdict, as_text
 from .settings import QueueSettings
-from .slots import TAKE_FUNCTION, SlotPool, SlotTimeout
+from .slots import SlotPool, SlotTimeout
 
 log = logging.getLogger(__name__)
 
@@ -57,46 +48,15 @@ _CAUSE_KINDS = {"APITimeoutError": "timeout", "APIConnectionError": "connection"
 #: first success of a batch does, and counting them opened the breaker and failed every job.
 _ALIVE_STATUSES = frozenset({429})
 
-#: Before a call. KEYS: breaker[, slots]. ARGV: reset_ms, probe_ms[, limit, ttl_ms, token].
-#: Returns {'busy'} when the endpoint is capped and no slot is free, else breaker_enter's
-#: answer; a refused call gives back the slot it took. The slot comes first so that a probe
-#: never sits waiting for a slot while the rest of the fleet is refused.
-_BEGIN = NOW + TAKE_FUNCTION + ENTER_FUNCTION + """
-local capped = #KEYS == 2
-if capped and take_slot(KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], now) == 0 then
-  return {'busy'}
-end
-local answer = breaker_enter(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), now)
-if capped and (answer[1] == 'open' or answer[1] == 'probing') then
-  redis.call('ZREM', KEYS[2], ARGV[5])
-end
-return answer
-"""
-
-#: After a call. KEYS: breaker[, slots]. ARGV: outcome, token, threshold, error, ttl_ms.
-#: Gives the slot back and reports the outcome to the breaker: an outage counts as a failure,
-#: an answer closes it, anything else (a bug, a soft time limit) leaves it as it is. Returns
-#: the breaker's transition: 'open', 'closed' or ''.
-_END = NOW + FAILURE_FUNCTION + SUCCESS_FUNCTION + """
-if #KEYS == 2 then redis.call('ZREM', KEYS[2], ARGV[2]) end
-if ARGV[1] == 'outage' then
-  if breaker_failure(KEYS[1], tonumber(ARGV[3]), ARGV[4], ARGV[5], now) == 1 then
-    return 'open'
-  end
-elseif ARGV[1] == 'answered' and breaker_success(KEYS[1]) then
-  return 'closed'
-end
-return ''
-"""
-
 Outcome = Literal["answered", "outage", "other"]
 
 
 class GuardedBackend:
     """Wraps one backend; has the same ``kind``/``model_id`` so provenance is unchanged.
 
-    Two Redis scripts per call, capped or not: one before (slot and breaker), one after (slot
-    back, outcome to the breaker). Inside a worker's delivery the one after a successful call
+    Two Redis scripts per call, capped or not: one before (slot and breaker,
+    ``lua/guard_before_call.lua``), one after (slot back, outcome to the breaker,
+    ``lua/guard_after_call.lua``). Inside a worker's delivery the one after a successful call
     travels with the job's next script (``deferred.py``).
     """
 
@@ -111,8 +71,8 @@ class GuardedBackend:
         self._slot_wait = slot_wait
         self._keys = [breaker.key] + ([slots.key] if slots is not None else [])
         self._redis = redis
-        self._begin = redis.register_script(_BEGIN)
-        self._end = redis.register_script(_END)
+        self._begin = lua.register(redis, "guard_before_call")
+        self._end = lua.register(redis, "guard_after_call")
 
     def complete(self, request: CompletionRequest) -> Completion:
         token = self._enter()
@@ -230,7 +190,7 @@ def make_guard(queue: QueueSettings, redis: Redis) -> Callable[[str, Backend], B
             slots = SlotPool(redis, model, limit, lease_ttl=queue.slot_lease, prefix=queue.prefix)
         # A probe not back within breaker_reset lets one more probe through: harmless on a
         # slow server, and it keeps a probe whose worker died from blocking the endpoint.
-        breaker = Breaker(redis, model, threshold=queue.breaker_failures,
+        breaker = Breaker(model, threshold=queue.breaker_failures,
                           reset_timeout=queue.breaker_reset, probe_timeout=queue.breaker_reset,
                           prefix=queue.prefix)
         return GuardedBackend(backend, model, redis, breaker, slots, queue.slot_wait)

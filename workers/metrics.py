@@ -25,6 +25,7 @@ Metric names (all prefixed ``aigc_``):
 - ``job_duration_seconds{generator,model,status}``: run time of finished runs.
 - ``job_model_attempts{generator,model}``: model calls per run (repairs included).
 - ``tokens_total{generator,model,kind}``: prompt and completion tokens.
+- ``cache_hits_total{generator,model}``: runs answered from the ledger's result cache.
 - ``model_calls_in_flight{endpoint}``: calls running now (summed over live processes).
 - ``model_call_duration_seconds{endpoint}``: each model call (each retry attempt).
 - ``model_errors_total{endpoint,kind}``: rate_limited, server_error, timeout, connection,
@@ -74,6 +75,7 @@ class _Metrics:
     job_duration: Histogram
     job_attempts: Histogram
     tokens: Counter
+    cache_hits: Counter
     in_flight: Gauge
     call_duration: Histogram
     model_errors: Counter
@@ -106,6 +108,8 @@ def _build() -> _Metrics:
         job_attempts=Histogram("aigc_job_model_attempts", "Model calls per run, repairs included.",
                                _JOB, buckets=(1, 2, 3, 4, 6, 8, float("inf"))),
         tokens=Counter("aigc_tokens", "Tokens used by finished runs.", [*_JOB, "kind"]),
+        cache_hits=Counter("aigc_cache_hits", "Runs answered from the ledger's result cache.",
+                           _JOB),
         in_flight=Gauge("aigc_model_calls_in_flight", "Model calls running now.", ["endpoint"],
                         multiprocess_mode="livesum"),
         call_duration=Histogram("aigc_model_call_duration_seconds",
@@ -166,6 +170,8 @@ def record_job(result: Result) -> None:
     m.job_attempts.labels(*job).observe(prov.attempts)
     m.tokens.labels(*job, "prompt").inc(prov.usage.prompt_tokens)
     m.tokens.labels(*job, "completion").inc(prov.usage.completion_tokens)
+    if prov.cached_from:
+        m.cache_hits.labels(*job).inc()
 
 
 @contextmanager

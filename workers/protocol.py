@@ -76,6 +76,17 @@ class Step(BaseModel):
         return value
 
 
+class TaskKwargs(BaseModel):
+    """The kwargs of an ``aigc.run_job`` message, as a worker accepts them: anything else (no
+    ``job``, a ``job`` that is not a Job object, an unknown kwarg, positional args) is answered
+    with a failed result, ``error.kind = "invalid_input"``, naming the field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job: Job
+    then: list[Step] | None = None
+
+
 def message_kwargs(job: Job, then: list[Step] | None = None) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"job": job.model_dump(mode="json")}
     if then:

@@ -75,6 +75,14 @@ class QueueSettings(BaseModel):
         description="Deliveries of one job before it is dead-lettered (a job that kills its "
                     "worker every time must not loop forever).")
 
+    ledger_outbox: bool = Field(
+        True, description="Append every job, state change and result to the Redis stream "
+                          "PREFIX:ledger, which `aigc ledger-sync` writes to the ledger.")
+    ledger_outbox_max: int = Field(
+        1_000_000, ge=1000,
+        description="Entries the outbox stream keeps at most (oldest trimmed first): room for "
+                    "a ledger database that is down, or a writer not yet started.")
+
     endpoint_limits: dict[str, int] = Field(
         default_factory=dict,
         description="Fleet-wide cap on requests in flight, by model name; unlisted: no cap.")

@@ -7,9 +7,12 @@ worker that crashed mid-call (SIGKILL, OOM, lost box) leaks its slot for at most
 seconds. A call longer than that keeps its lease alive: one renewer thread per process extends
 every lease it holds every ``lease_ttl / 3`` seconds.
 
+The guard (guard.py) takes a slot and asks the endpoint's breaker in one script
+(``lua/guard_before_call.lua``), gives it back in another, and waits with ``wait``:
+
     pool = SlotPool(redis, "vllm-a", limit=32)
-    with pool.hold(timeout=30):       # waits at most 30 s for a free slot
-        backend.complete(request)
+    token, answer = pool.wait(30, take_slot_and_ask_breaker)   # at most 30 s for a free slot
+    pool.renew(token)                                           # while the call runs
 
 Waiting is polling with jittered backoff (bounded by ``timeout``), not a FIFO queue. A Redis
 outage while waiting counts as "no slot yet": a restart shorter than the wait is invisible to
@@ -24,8 +27,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 from redis import Redis
@@ -33,34 +35,9 @@ from redis.exceptions import RedisError
 
 from aigc_core.errors import BackendError
 
-from .lua import NOW
+from . import lua
 
 log = logging.getLogger(__name__)
-
-#: ``take_slot(key, limit, ttl_ms, token, now)``: drop expired leases, then add or extend the
-#: lease ``token`` if it is already held or a slot is free. Returns 1 when the caller holds the
-#: lease afterwards.
-TAKE_FUNCTION = """
-local function take_slot(key, limit, ttl_ms, token, now)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if redis.call('ZSCORE', key, token) == false and redis.call('ZCARD', key) >= limit then
-    return 0
-  end
-  redis.call('ZADD', key, now + ttl_ms, token)
-  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
-  redis.call('PEXPIREAT', key, tonumber(last[2]))
-  return 1
-end
-"""
-
-_TAKE = NOW + TAKE_FUNCTION + (
-    "return take_slot(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], now)")
-
-#: Live leases of an endpoint (expired ones dropped first).
-_COUNT = NOW + """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-return redis.call('ZCARD', KEYS[1])
-"""
 
 T = TypeVar("T")
 
@@ -96,48 +73,20 @@ class SlotPool:
         self.lease_ttl = lease_ttl
         self.key = f"{prefix}:slots:{endpoint}"
         self._redis = redis
-        self._take = redis.register_script(_TAKE)
-        self._count = redis.register_script(_COUNT)
+        self._renew = lua.register(redis, "renew_slot")
         self._renewer = _Renewer(self)
 
-    def try_acquire(self, token: str | None = None) -> str | None:
-        """Take a slot now if one is free: returns the lease token, or ``None``.
-
-        A lease taken this way is not renewed; give it back with ``release``.
-        """
-        token = token or uuid.uuid4().hex
-        held = self._take(keys=[self.key], args=self.take_args(token))
-        return token if held == 1 else None
-
     def take_args(self, token: str) -> list[int | str]:
-        """ARGV ``limit, ttl_ms, token`` of ``take_slot``, for scripts that take a slot along
-        with other work (the guard's)."""
+        """ARGV ``limit, ttl_ms, token`` of ``take_slot`` (``lua/take_slot.lua``)."""
         return [self.limit, max(1, int(self.lease_ttl * 1000)), token]
+
+    def extend(self, token: str) -> bool:
+        """Extend the lease ``token`` (or take it again, where a slot is free, if it expired
+        meanwhile); False when it expired and the fleet is full."""
+        return self._renew(keys=[self.key], args=self.take_args(token)) == 1
 
     def release(self, token: str) -> None:
         self._redis.zrem(self.key, token)
-
-    def in_use(self) -> int:
-        """Leases currently held across the fleet."""
-        return int(self._count(keys=[self.key]))
-
-    @contextmanager
-    def hold(self, timeout: float) -> Iterator[str]:
-        """Hold a slot for the ``with`` block, waiting at most ``timeout`` seconds for one.
-
-        Raises ``SlotTimeout`` (a retryable ``BackendError``) when none comes free in time.
-        """
-        token, _ = self.wait(timeout, self.try_acquire)
-        self.renew(token)
-        try:
-            yield token
-        finally:
-            self.stop_renewing(token)
-            try:
-                self.release(token)
-            except RedisError as exc:  # the lease expires on its own; nothing leaks
-                log.warning("could not release slot of %s (%s); it expires in %.0fs",
-                            self.endpoint, exc, self.lease_ttl)
 
     def wait(self, timeout: float, attempt: Callable[[str], T | None]) -> tuple[str, T]:
         """Call ``attempt(token)`` until it takes the lease ``token`` (it returns anything
@@ -209,7 +158,7 @@ class _Renewer:
 
     def _renew(self, token: str) -> None:
         try:
-            kept = self._pool.try_acquire(token) is not None
+            kept = self._pool.extend(token)
             with self._lock:
                 released = token not in self._tokens
             if released and kept:

@@ -9,6 +9,11 @@ Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after the
   job delivered twice never has two results, and the second delivery returns the first's.
 - ``P:idem:KEY``: the id of the job first submitted with idempotency key ``KEY``.
 - ``P:dead``: the dead-letter list (newest first) of jobs that used up ``max_attempts``.
+- ``P:ledger``: the ledger's outbox (a stream; ``queue.ledger_outbox``): an entry per job
+  queued (with the job), per delivery started, per result stored (with the result), per
+  cancel, appended by the script that makes the change; ``ledger_sync.py`` drains it into the
+  ledger's database. Not expiring: it holds what the database has not yet received, up to
+  ``ledger_outbox_max`` entries.
 - ``P:done:ID``: a Pub/Sub channel, not a key: storing a result or a cancel publishes the
   job's final state on it, so waiting clients wake at once (``completions.py``).
 - ``celery-task-meta-ID``: the job's result as Celery's Redis result backend keeps it, for
@@ -16,7 +21,8 @@ Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after the
   job, with state ``SUCCESS``, written and published by the same scripts (so the task itself
   ignores its result: Celery would read the key and write it again, two more round trips).
 
-Every change of state is one Lua script, so concurrent workers, clients and cancels never see
+Every change of state is one Lua script (``lua/register_job.lua``, ``begin_delivery.lua``,
+``finish_job.lua``, ``cancel_job.lua``), so concurrent workers, clients and cancels never see
 half an update (e.g. a cancel and a finishing worker race; exactly one of them wins).
 """
 
@@ -27,130 +33,30 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
 from redis import Redis
 from redis.backoff import ExponentialWithJitterBackoff
-from redis.exceptions import AuthenticationError, AuthorizationError
 from redis.retry import Retry
 
 from aigc_core import Job, Result
 
-from . import deferred
+from . import credentials, deferred, lua
+from .job_state import DeadLetter, JobStatus
 from .protocol import CELERY_RESULT_PREFIX
 from .settings import QueueSettings
-
-#: States a job moves through; the last three are final.
-JobState = Literal["unknown", "queued", "started", "retrying", "succeeded", "failed", "cancelled"]
-FINAL_STATES = frozenset({"succeeded", "failed", "cancelled"})
 
 #: Cap on the dead-letter list: an operator reads the newest; a flood must not fill Redis.
 DEAD_LETTER_CAP = 10_000
 
-#: KEYS: job, idem, queue. ARGV: id, message envelope, generator, model, queue, now, ttl.
-#: Registers the job and pushes its message onto the queue's list, in one step: a job is
-#: queued exactly when it is registered. Returns the id that owns the idempotency key (ours
-#: unless an earlier submit took it); a job id known already (a chain step enqueued again by
-#: a redelivered parent) is not queued twice.
-_REGISTER = """
-if KEYS[2] ~= '' then
-  local owner = redis.call('GET', KEYS[2])
-  if owner then return owner end
-  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[7])
-end
-if redis.call('HSETNX', KEYS[1], 'state', 'queued') == 1 then
-  redis.call('HSET', KEYS[1], 'generator', ARGV[3], 'model', ARGV[4], 'queue', ARGV[5],
-             'submitted_at', ARGV[6])
-  redis.call('LPUSH', KEYS[3], ARGV[2])
-end
-redis.call('EXPIRE', KEYS[1], ARGV[7])
-return ARGV[1]
-"""
-
-#: KEYS: job, result. ARGV: worker, now, max attempts, ttl, generator, model.
-#: Returns {outcome, payload}: done (stored result), cancelled, dead (last error), run (the
-#: attempt is counted). A delivery that finds an attempt counted but no result knows that
-#: attempt was lost, and records why as the job's last error.
-_BEGIN = """
-local stored = redis.call('GET', KEYS[2])
-if stored then return {'done', stored} end
-if redis.call('HGET', KEYS[1], 'state') == 'cancelled' then return {'cancelled', ''} end
-local attempts = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
-if attempts > 0 then
-  redis.call('HSET', KEYS[1], 'last_error', 'attempt ' .. attempts .. ' on ' ..
-             (redis.call('HGET', KEYS[1], 'worker') or '?') .. ' ended without a result ' ..
-             '(its worker process died, was killed at the hard time limit, or lost Redis)')
-end
-redis.call('HSETNX', KEYS[1], 'generator', ARGV[5])
-redis.call('HSETNX', KEYS[1], 'model', ARGV[6])
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-if attempts >= tonumber(ARGV[3]) then
-  return {'dead', redis.call('HGET', KEYS[1], 'last_error')}
-end
-local state = 'started'
-if attempts > 0 then state = 'retrying' end
-redis.call('HSET', KEYS[1], 'state', state, 'attempts', attempts + 1, 'worker', ARGV[1],
-           'started_at', ARGV[2])
-return {'run', ''}
-"""
-
-#: Stores and publishes Celery's task meta for a final job, as its Redis result backend does.
-#: The Result JSON is spliced in as it is: decoding and encoding it with cjson would round its
-#: floats.
-_CELERY_RESULT = """
-local function celery_result(key, task_id, result, now, ttl)
-  local meta = '{"status": "SUCCESS", "result": ' .. result .. ', "traceback": null, ' ..
-    '"children": [], "date_done": "' .. now .. '", "task_id": ' .. cjson.encode(task_id) .. '}'
-  redis.call('SET', key, meta, 'EX', ttl)
-  redis.call('PUBLISH', key, meta)
-end
-"""
-
-#: KEYS: job, result, dead-letter list, done channel, Celery meta. ARGV: result json, final
-#: state, now, ttl, dead-letter entry json ('' for none), dead-letter cap, job id. Returns
-#: {outcome, result}: stored (ours, not sent back), existing (an earlier one won), cancelled.
-#: A dead-letter entry is written in the same step as the result, so nobody sees one without
-#: the other, whatever dies in between.
-_FINISH = _CELERY_RESULT + """
-local stored = redis.call('GET', KEYS[2])
-if stored then return {'existing', stored} end
-if redis.call('HGET', KEYS[1], 'state') == 'cancelled' then return {'cancelled', ''} end
-redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[4])
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished_at', ARGV[3])
-if ARGV[5] ~= '' then
-  local entry = cjson.decode(ARGV[5])
-  entry['attempts'] = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
-  redis.call('HSET', KEYS[1], 'dead_letter', 1)
-  redis.call('LPUSH', KEYS[3], cjson.encode(entry))
-  redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[6]) - 1)
-end
-redis.call('EXPIRE', KEYS[1], ARGV[4])
-celery_result(KEYS[5], ARGV[7], ARGV[1], ARGV[3], ARGV[4])
-redis.call('PUBLISH', KEYS[4], ARGV[2])
-return {'stored', ''}
-"""
-
-#: KEYS: job, result, done channel, Celery meta. ARGV: now, ttl, job id. Returns cancelled, or
-#: the final state it already had.
-_CANCEL = _CELERY_RESULT + """
-local state = redis.call('HGET', KEYS[1], 'state')
-if redis.call('EXISTS', KEYS[2]) == 1 or state == 'cancelled' then return state end
-redis.call('HSET', KEYS[1], 'state', 'cancelled', 'finished_at', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[2])
-celery_result(KEYS[4], ARGV[3], 'null', ARGV[1], ARGV[2])
-redis.call('PUBLISH', KEYS[3], 'cancelled')
-return 'cancelled'
-"""
-
 
 class _OutageRetry(Retry):
-    """Retries while Redis is unreachable; never a refused login, which will not heal."""
+    """Retries while Redis is unreachable; never a refused login or certificate, which will
+    not heal (``credentials``)."""
 
     def call_with_retry(self, do: Any, fail: Any, is_retryable: Any = None,
                         with_failure_count: bool = False) -> Any:
         def retryable(error: Exception) -> bool:
-            if isinstance(error, (AuthenticationError, AuthorizationError)):
-                return False
-            return is_retryable is None or is_retryable(error)
+            return credentials.is_transient(error) and (is_retryable is None
+                                                        or is_retryable(error))
 
         return super().call_with_retry(do, fail, retryable, with_failure_count)
 
@@ -176,41 +82,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-class JobStatus(BaseModel):
-    """What ``status(id)`` reports."""
-
-    id: str
-    state: JobState = Field(description="unknown: never submitted, or expired.")
-    generator: str | None = None
-    model: str | None = None
-    queue: str | None = None
-    attempts: int = Field(0, description="Deliveries that started running the job.")
-    worker: str | None = Field(None, description="host:pid of the latest attempt.")
-    last_error: str | None = Field(None, description="Why the previous attempt was lost.")
-    dead_letter: bool = Field(False, description="Failed because it used up max_attempts.")
-    submitted_at: datetime | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-
-    @property
-    def final(self) -> bool:
-        return self.state in FINAL_STATES
-
-
 def _parse_status(job_id: str, row: dict[bytes, bytes]) -> JobStatus:
     fields = {key.decode(): value.decode() for key, value in row.items()}
     if not fields:
         return JobStatus(id=job_id, state="unknown")
     return JobStatus(id=job_id, **{k: v for k, v in fields.items() if k in JobStatus.model_fields})
-
-
-class DeadLetter(BaseModel):
-    job_id: str
-    generator: str
-    model: str
-    attempts: int
-    error: str
-    at: datetime
 
 
 @dataclass(frozen=True)
@@ -235,10 +111,12 @@ class Store:
         self.redis = redis
         self.prefix = settings.prefix
         self.ttl = settings.result_expires
-        self._register = redis.register_script(_REGISTER)
-        self._begin = redis.register_script(_BEGIN)
-        self._finish = redis.register_script(_FINISH)
-        self._cancel = redis.register_script(_CANCEL)
+        self.outbox = self.outbox_key(settings.prefix) if settings.ledger_outbox else ""
+        self.outbox_max = settings.ledger_outbox_max
+        self._register = lua.register(redis, "register_job")
+        self._begin = lua.register(redis, "begin_delivery")
+        self._finish = lua.register(redis, "finish_job")
+        self._cancel = lua.register(redis, "cancel_job")
 
     def _job_key(self, job_id: str) -> str:
         return f"{self.prefix}:job:{job_id}"
@@ -254,16 +132,25 @@ class Store:
     def _dead_key(self) -> str:
         return f"{self.prefix}:dead"
 
+    @staticmethod
+    def outbox_key(prefix: str) -> str:
+        """The ledger outbox stream of the fleet with this ``queue.prefix``."""
+        return f"{prefix}:ledger"
+
     # -- submit side ----------------------------------------------------------------------
-    def register(self, entries: list[tuple[Job, str, str]]) -> list[str]:
+    def register(self, entries: list[tuple[Job, str, str]],
+                 submitter: str | None = None) -> list[str]:
         """For each ``(job, queue, envelope)``: record the job as queued and push its message
         ``envelope`` (envelope.py) onto the Redis list ``queue``, atomically, all in one round
         trip. Returns, per job, the id owning its idempotency key: another job's if an
-        earlier submit took the key (then nothing was queued for it)."""
+        earlier submit took the key (then nothing was queued for it). ``submitter`` (an API
+        key's name) goes to the ledger with the jobs."""
         calls = [
             ([self._job_key(job.id),
-              f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else "", queue],
-             [job.id, envelope, job.generator, job.model, queue, _now(), self.ttl])
+              f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else "", queue,
+              self.outbox],
+             [job.id, envelope, job.generator, job.model, queue, _now(), self.ttl,
+              job.model_dump_json() if self.outbox else "", self.outbox_max, submitter or ""])
             for job, queue, envelope in entries
         ]
         if len(calls) == 1:
@@ -278,8 +165,9 @@ class Store:
     def cancel(self, job_id: str) -> str:
         """Cancel unless already final; returns ``cancelled`` or the state it had."""
         state = self._cancel(keys=[self._job_key(job_id), self._result_key(job_id),
-                                   self.done_channel(job_id), celery_result_key(job_id)],
-                             args=[_now(), self.ttl, job_id])
+                                   self.done_channel(job_id), celery_result_key(job_id),
+                                   self.outbox],
+                             args=[_now(), self.ttl, job_id, self.outbox_max])
         return state.decode() if state else "unknown"
 
     # -- worker side ----------------------------------------------------------------------
@@ -287,8 +175,9 @@ class Store:
               model: str) -> Begin:
         """Count a delivery and say whether to run it."""
         outcome, payload = self._begin(
-            keys=[self._job_key(job_id), self._result_key(job_id)],
-            args=[worker, _now(), max_attempts, self.ttl, generator, model],
+            keys=[self._job_key(job_id), self._result_key(job_id), self.outbox],
+            args=[worker, _now(), max_attempts, self.ttl, generator, model, job_id,
+                  self.outbox_max],
         )
         outcome = outcome.decode()
         if outcome == "done":
@@ -306,9 +195,10 @@ class Store:
         outcome, payload = deferred.run(
             self.redis, self._finish,
             keys=[self._job_key(result.job_id), self._result_key(result.job_id), self._dead_key,
-                  self.done_channel(result.job_id), celery_result_key(result.job_id)],
+                  self.done_channel(result.job_id), celery_result_key(result.job_id),
+                  self.outbox],
             args=[result.model_dump_json(), result.status, _now(), self.ttl, entry,
-                  DEAD_LETTER_CAP, result.job_id],
+                  DEAD_LETTER_CAP, result.job_id, self.outbox_max],
         )
         outcome = outcome.decode()
         if outcome == "stored":

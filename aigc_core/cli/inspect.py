@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
+from ..redact import redact
 from .common import handle_errors
 
 
@@ -22,19 +24,31 @@ def _fields(model) -> str:
 @click.pass_obj
 @handle_errors
 def plugins(obj, as_json: bool) -> None:
-    """List loaded plugins (name, version, hooks) and plugins that failed to load."""
+    """List loaded plugins (name, version, hooks), installed plugins the settings keep out,
+    and plugins that failed to load."""
     host = obj.engine.host
     if as_json:
         data = {
             "plugins": [vars(info) for info in host.plugins.values()],
+            # Hooks are unknown: a plugin kept out is not imported.
+            "disabled": [{"name": p.info.name, "version": p.info.version,
+                          "distribution": p.info.distribution, "disabled_by": p.setting}
+                         for p in host.disabled.values()],
             "failures": host.failures,
+            "warnings": host.warnings,
         }
         click.echo(json.dumps(data, indent=2))
         return
     for info in host.plugins.values():
         click.echo(f"{info.name} {info.version} ({info.distribution}): {', '.join(info.hooks)}")
+    for plugin in host.disabled.values():
+        info = plugin.info
+        click.echo(f"{info.name} {info.version} ({info.distribution}): disabled by "
+                   f"{plugin.setting}; to load it, {plugin.how_to_enable}")
     for name, error in host.failures.items():
         click.echo(f"FAILED {name}: {error}", err=True)
+    for warning in host.warnings:
+        click.echo(f"WARNING {warning}", err=True)
 
 
 @click.command()
@@ -67,6 +81,17 @@ def generators(obj, name: str | None, as_json: bool) -> None:
         click.echo(f"    input: {_fields(gen.input_model)}")
 
 
+def _masked(value: Any) -> Any:
+    """Settings as shown: a ``base_url`` may carry ``user:password@`` or ``?api_key=``."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return value
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
@@ -76,10 +101,11 @@ def models(obj, as_json: bool) -> None:
     settings = obj.engine.settings
     if as_json:
         click.echo(json.dumps(
-            {name: cfg.model_dump(mode="json") for name, cfg in settings.models.items()}, indent=2))
+            {name: _masked(cfg.model_dump(mode="json")) for name, cfg in settings.models.items()},
+            indent=2))
         return
     for name, cfg in settings.models.items():
-        detail = ", ".join(f"{k}={v}" for k, v in cfg.backend_settings().items()
+        detail = ", ".join(f"{k}={redact(str(v))}" for k, v in cfg.backend_settings().items()
                            if "key" not in k.lower())
         click.echo(f"{name}: backend={cfg.backend}" + (f" ({detail})" if detail else ""))
 

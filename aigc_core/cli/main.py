@@ -1,57 +1,30 @@
-"""The ``aigc`` command. Each group of subcommands lives in its own module."""
+"""The ``aigc`` command. Each group of subcommands lives in its own module; those of other
+packages and of plugins arrive through the ``register_commands`` hook (``commands.py``)."""
 
 from __future__ import annotations
 
-import logging
-
 import click
 
-from ..errors import AigcError
-from .common import Ctx
+from . import eval as eval_cli
+from . import generate, inspect, ledger, logs, plugin_new
+from .commands import CommandGroup
+from .common import session
 
 
-@click.group()
+@click.group(cls=CommandGroup)
+# Eager, so that `aigc -c FILE --help` lists the plugin commands of FILE's settings.
 @click.option("--config", "-c", type=click.Path(dir_okay=False), envvar="AIGC_CONFIG",
+              is_eager=True,
               help="Config file (TOML). Default: $AIGC_CONFIG, else ./aigc.toml if present.")
-@click.option("--verbose", "-v", is_flag=True, help="Log what the engine does.")
+@click.option("--verbose", "-v", is_flag=True, is_eager=True, help="Log what the engine does.")
 @click.version_option(package_name="aigc")
 @click.pass_context
 def cli(ctx: click.Context, config: str | None, verbose: bool) -> None:
     """AI content automation: generators from plugins, run inline or on worker fleets."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = Ctx(config)
+    session(ctx)  # reads --config and --verbose; made already if a plugin's command ran
 
 
-def _register_commands() -> None:
-    from aigc_gateway import cli as gateway
-    from aigc_workers import cli as queue
-
-    from . import generate, inspect
-
-    for module in (inspect, generate, queue, gateway):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    _plugin_commands()
-
-
-def _plugin_commands() -> None:
-    # Plugins add commands before the engine exists; a broken plugin or config must not take
-    # the whole command line down with it (the engine reports them when it is built).
-    from ..config import load_settings
-    from ..plugins import load_plugins
-
-    try:
-        settings = load_settings()
-        host = load_plugins(settings.enable_plugins, settings.disable_plugins)
-    except AigcError:
-        return
-    for impl in host.pm.hook.register_commands.get_hookimpls():
-        try:
-            impl.function(cli=cli)
-        except Exception as exc:
-            logging.getLogger(__name__).error(
-                "plugin %r: register_commands failed: %s", impl.plugin_name, exc)
-
-
-_register_commands()
+# The core's own commands; each module lists its commands in COMMANDS.
+for command in (*inspect.COMMANDS, *generate.COMMANDS, *plugin_new.COMMANDS,
+                *eval_cli.COMMANDS, *logs.COMMANDS, *ledger.COMMANDS):
+    cli.add_command(command)

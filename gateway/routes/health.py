@@ -19,6 +19,7 @@ def healthz() -> Health:
 
 @router.get("/readyz", summary="Readiness: Redis is reachable", responses=documented(503))
 async def readyz(gateway: GatewayDep) -> Health:
-    if not await run_in_threadpool(gateway.ready):
-        raise ApiError(503, "unavailable", "Redis is unreachable")
+    reason = await run_in_threadpool(gateway.not_ready)
+    if reason is not None:
+        raise ApiError(503, "unavailable", reason)
     return Health(status="ready")

@@ -10,10 +10,12 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from aigc_core.jobs import JOB_ID_PATTERN, Job
 from aigc_workers.store import JobStatus
 
 from ..deps import BatchCallerDep, CallerDep, GatewayDep
 from ..errors import documented
+from ..json_body import JsonRoute
 from ..models import (
     IDEMPOTENCY_PATTERN,
     MAX_WAIT,
@@ -24,9 +26,12 @@ from ..models import (
 )
 from ..service import Gateway
 
-router = APIRouter(prefix="/v1", tags=["jobs"])
+# JsonRoute: a body nested too deep for the JSON parser is refused naming its field too.
+router = APIRouter(prefix="/v1", tags=["jobs"], route_class=JsonRoute)
 
-JobId = Annotated[str, Path(min_length=1, max_length=128, description="The job's id.")]
+# Outside the id alphabet no job can exist: 422 naming job_id, before any lookup.
+JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN,
+                            description=f"The job's id: {Job.model_fields['id'].description}")]
 
 
 class EventStream(StreamingResponse):

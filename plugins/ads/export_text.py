@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from aigc_core.labelling import explicit_label, place
+
 from .models import AdCopy, AdCopyInput
-
-
-def _label(result: Any) -> tuple[str, str] | None:
-    """``(text, position)`` of the visible AI label in ``result.metadata``, if any."""
-    found = ((getattr(result, "metadata", None) or {}).get("ai_label") or {}).get("explicit")
-    return (found["text"], found["position"]) if found and found.get("text") else None
 
 
 def export_text(output: AdCopy, data: AdCopyInput, result: Any) -> str:
@@ -23,8 +19,6 @@ def export_text(output: AdCopy, data: AdCopyInput, result: Any) -> str:
                   for i, text in enumerate(getattr(output, limit.field), 1)]
     if output.path1:
         lines += ["", "display path: /" + "/".join(p for p in (output.path1, output.path2) if p)]
-    label = _label(result)
-    if label is not None:
-        text, position = label
-        lines = [text, "", *lines] if position == "start" else [*lines, "", text]
+    label = explicit_label(result)
+    lines = place(lines, [label.text] if label else [], label, gap=[""])
     return "\n".join(lines)

@@ -19,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from aigc_core.language import LanguageTag
+
 from .compliance_terms import JURISDICTIONS, JurisdictionCode
 from .presets import (
     PATH_ENVELOPE,
@@ -57,8 +59,8 @@ class AdCopyInput(BaseModel):
     brand_voice: str = Field("clear and friendly", min_length=1, max_length=80,
                              description="Tone of the copy.")
     framework: Framework = Field("AIDA", description="Copywriting framework: AIDA, PAS or FAB.")
-    language: str = Field("en", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-                          description="BCP 47 language tag of the copy, e.g. 'en', 'zh-CN'.")
+    language: LanguageTag = Field(
+        "en", description="BCP 47 language tag of the copy, e.g. 'en', 'zh-CN'.")
     variants: int = Field(3, ge=1, le=15,
                           description="A/B variants per text field; raised or capped to the "
                                       "platform's allowed count (Google: 3-15 headlines, 2-4 "

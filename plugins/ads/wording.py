@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from aigc_core import Problem
-from aigc_core.checks import prose, quote
+from aigc_core.checks import quote, written_in_words
 
 from .checking import each_text
 from .models import AdCopy, AdCopyInput
@@ -25,7 +25,7 @@ def _in_words(kind: str, path: str, text: str, data: AdCopyInput) -> list[Proble
         return [Problem(field=path, code="label",
                         message=f"{quote(text)} starts with the label {label[1]!r}; write only "
                                 "the text itself")]
-    return prose(path, text)
+    return written_in_words(path, text)
 
 
 def check_wording(output: AdCopy, data: AdCopyInput) -> list[Problem]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
 from aigc_core.checks import normalise
+from aigc_core.language import LanguageTag
 
 T = TypeVar("T")
+Output = TypeVar("Output", bound=BaseModel)
 
 MAX_GRADE = 16
 
@@ -25,8 +27,7 @@ ReadabilityTolerance = Annotated[float | None, Field(
                 "null turns the check off.",
 )]
 
-Language = Annotated[str, Field(
-    pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+Language = Annotated[LanguageTag, Field(
     description="Language of the material as a BCP 47 tag, e.g. 'en', 'fr', 'zh-CN'.",
 )]
 
@@ -43,8 +44,12 @@ def line(min_length: int, max_length: int) -> Any:
                      StringConstraints(min_length=min_length, max_length=max_length)]
 
 
+def _any(item: object, kept: list[Any]) -> bool:
+    return True
+
+
 def drop_surplus(items: list[T], count: int, key: Callable[[T], str],
-                 fits: Callable[[T, list[T]], bool] = lambda item, kept: True) -> list[T]:
+                 fits: Callable[[T, list[T]], bool] = _any) -> list[T]:
     """The first ``count`` items that differ by ``key`` (and that ``fits`` accepts next to
     those already kept) when a model wrote more items than asked; else ``items`` unchanged.
 
@@ -66,3 +71,21 @@ def drop_surplus(items: list[T], count: int, key: Callable[[T], str],
         if len(kept) == count:
             return kept
     return items
+
+
+def keep_requested(field: str, key: Callable[[T], str],
+                   fits: Callable[[Any], Callable[[T, list[T]], bool]] | None = None,
+                   each: Callable[[T, Any], T] | None = None) -> Callable[[Output, Any], Output]:
+    """The ``finalize`` step of a generator whose output is one list, ``field``, that a model
+    may overfill: the list cut to ``data.count`` items with ``drop_surplus`` (``fits(data)``
+    says which items fit next to those kept), then each kept item passed through
+    ``each(item, data)``. Whole items are dropped; no text is edited."""
+
+    def finalize(output: Output, data: Any) -> Output:
+        items = drop_surplus(getattr(output, field), data.count, key=key,
+                             fits=fits(data) if fits else _any)
+        if each is not None:
+            items = [each(item, data) for item in items]
+        return output.model_copy(update={field: items})
+
+    return finalize

@@ -19,13 +19,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .export_support import ExplicitLabel, ExportError, explicit_label
+from aigc_core.labelling import ExplicitLabel, explicit_label, place
 
-if TYPE_CHECKING:
-    from .quiz import MultipleChoice, Quiz, QuizInput
+from .export_support import ExportError
+from .quiz_models import MultipleChoice, Quiz, QuizInput
 
 LETTERS = string.ascii_uppercase
 #: Lines Moodle's Aiken importer reads as an option, and as the answer line.
@@ -33,11 +32,6 @@ _OPTION_LINE = re.compile(r"^[A-Z][).]")
 _ANSWER_LINE = re.compile(r"^ANSWER:")
 #: Moodle skips lines shorter than this.
 _MIN_LINE = 2
-
-LABELLED: dict[str, Callable[[str, str], str]] = {
-    "start": lambda text, label: f"{label} {text}",
-    "end": lambda text, label: f"{text} {label}",
-}
 
 
 def _one_line(field: str, text: str) -> str:
@@ -55,7 +49,7 @@ def _one_line(field: str, text: str) -> str:
 
 def _stem(field: str, text: str, label: ExplicitLabel | None) -> str:
     if label is not None:
-        text = LABELLED[label.position](text, label.one_line)
+        text = " ".join(place([text], [label.one_line], label))
     stem = _one_line(field, text)
     if _OPTION_LINE.match(stem) or _ANSWER_LINE.match(stem):
         raise ExportError(f"{field}: Moodle would read this Aiken question line as an option "

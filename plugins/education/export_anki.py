@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .export_support import ExportError, explicit_label, place
+from aigc_core.labelling import explicit_label, place
 
-if TYPE_CHECKING:
-    from .flashcards import FlashcardInput, Flashcards
-    from .quiz import MultipleChoice, Quiz, QuizInput, ShortAnswer, TrueFalse
+from .export_support import ExportError
+from .flashcard_models import FlashcardInput, Flashcards
+from .quiz_models import MultipleChoice, Quiz, QuizInput, ShortAnswer, TrueFalse
 
 SEPARATOR = "\t"
 _FIELD_ESCAPES = str.maketrans({

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .export_support import ExportError, explicit_label, place
+from aigc_core.labelling import explicit_label, place
 
-if TYPE_CHECKING:
-    from .quiz import MultipleChoice, Quiz, QuizInput, ShortAnswer, TrueFalse
+from .export_support import ExportError
+from .quiz_models import MultipleChoice, Quiz, QuizInput, ShortAnswer, TrueFalse
 
 _ESCAPES = str.maketrans({
     "\\": "\\\\", "~": "\\~", "=": "\\=", "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:",

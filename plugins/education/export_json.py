@@ -8,12 +8,11 @@ following the label's position.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .export_support import explicit_label, place
+from aigc_core.labelling import explicit_label, place
 
-if TYPE_CHECKING:
-    from .quiz import Quiz, QuizInput
+from .quiz_models import Quiz, QuizInput
 
 FORMAT = "aigc.education.quiz/1"
 
@@ -28,5 +27,7 @@ def quiz(output: Quiz, data: QuizInput, result: Any) -> str:
         ("questions", output.model_dump(mode="json")["questions"]),
     ]
     if label is not None:
-        members = place(members, [("ai_label", label.model_dump())], label)
+        # The document carries what its reader needs: the text, and where it goes.
+        members = place(members, [("ai_label", label.model_dump(include={"text", "position"}))],
+                        label)
     return json.dumps(dict(members), ensure_ascii=False, indent=2)

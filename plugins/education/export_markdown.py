@@ -10,12 +10,11 @@ The explicit AI label is the page's first or last paragraph.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .export_support import explicit_label, place
+from aigc_core.labelling import explicit_label, place
 
-if TYPE_CHECKING:
-    from .lesson_plan import LessonPlan, LessonPlanInput
+from .lesson_plan_models import LessonPlan, LessonPlanInput
 
 _INLINE = re.compile(r"([\\`*_\[\]<>&|~#])")
 

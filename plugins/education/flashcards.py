@@ -1,59 +1,25 @@
-"""``education.flashcards``: question/answer cards drawn from a source text."""
+"""``education.flashcards``: question/answer cards drawn from a source text.
+
+The input and output models live in ``flashcard_models.py``, which the Anki exporter imports
+too; this module holds the generator's schema, validators and registration."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from aigc_core import GenerationOptions, Generator, Problem, schemas
 from aigc_core.checks import distinct, normalise
 
 from . import export_anki, readability
-from .common import GradeLevel, Language, ReadabilityTolerance, drop_surplus, line
-
-MAX_CARDS = 20
-
-FRONT, BACK = (2, 150), (1, 300)
-Front = line(*FRONT)
-Back = line(*BACK)
-
-
-class FlashcardInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    source_text: str = Field(min_length=50, max_length=4000,
-                             description="The text the cards are drawn from.")
-    count: int = Field(10, ge=1, le=MAX_CARDS, description="Number of cards.")
-    grade_level: GradeLevel = 8
-    language: Language = "en"
-    readability_tolerance: ReadabilityTolerance = 3.0
-
-
-class Card(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    front: Front = Field(description="A question or a term, answered by the back.")
-    back: Back = Field(description="The answer or definition, from the source text.")
-
-
-class Flashcards(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    cards: list[Card] = Field(min_length=1, max_length=MAX_CARDS)
+from .common import keep_requested
+from .flashcard_models import BACK, FRONT, FlashcardInput, Flashcards
 
 
 def cards_schema(data: FlashcardInput) -> dict[str, Any]:
     """Exactly ``count`` cards of one-line texts, for constrained decoding."""
     card = schemas.obj(front=schemas.line(*FRONT), back=schemas.line(*BACK))
     return schemas.obj(cards=schemas.array(card, data.count, data.count))
-
-
-def keep_requested(output: Flashcards, data: FlashcardInput) -> Flashcards:
-    """Drop repeated and surplus cards when the model wrote more than asked."""
-    cards = drop_surplus(output.cards, data.count, key=lambda card: card.front)
-    return output.model_copy(update={"cards": cards})
 
 
 def card_count(output: Flashcards, data: FlashcardInput) -> list[Problem]:
@@ -121,5 +87,6 @@ FLASHCARDS = Generator(
     options=GenerationOptions(max_tokens=800, temperature=0.3),
     validators=(card_count, distinct_fronts, back_answers_front, backs_from_source, readable),
     exporters={"anki": export_anki.flashcards},
-    finalize=keep_requested,
+    # Repeated and surplus cards are dropped when the model wrote more than asked.
+    finalize=keep_requested("cards", key=lambda card: card.front),
 )

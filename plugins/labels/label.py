@@ -1,24 +1,22 @@
 """Putting the explicit (visible) and implicit (machine-readable) AI labels on a result.
 
-Both go to ``result.metadata["ai_label"]``; a text result also gets the visible label in its
-text. A structured output is left untouched so it still validates against its schema: its
-exporters show the label from ``metadata["ai_label"]["explicit"]``.
+Both go to ``result.metadata["ai_label"]`` through ``aigc_core.labelling``, the contract its
+readers use too; a text result also gets the visible label in its text. A structured output
+is left untouched so it still validates against its schema: its exporters show the label from
+the metadata.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import BaseModel
 
-from aigc_core import Result
+from aigc_core import Result, labelling
 
 from .digest import Content, sha256
 from .settings import LabelSettings
-
-METADATA_KEY = "ai_label"
 
 #: IPTC Digital Source Type for content made by a trained model (as in C2PA and XMP).
 IPTC_TRAINED_ALGORITHMIC_MEDIA = (
@@ -38,15 +36,6 @@ AI_GENERATED = "1"
 #: Input fields that name the language of the output; a translation's output is in its target.
 LANGUAGE_FIELDS = ("target_language", "language")
 
-PLACERS: dict[str, Callable[[str, str, str], str]] = {
-    "start": lambda text, label, separator: f"{label}{separator}{text}",
-    "end": lambda text, label, separator: f"{text}{separator}{label}",
-}
-REMOVERS: dict[str, Callable[[str, str, str], str]] = {
-    "start": lambda text, label, separator: text.removeprefix(f"{label}{separator}"),
-    "end": lambda text, label, separator: text.removesuffix(f"{separator}{label}"),
-}
-
 
 def language_of(data: BaseModel) -> str | None:
     """The output language a job's validated input names, if any."""
@@ -63,22 +52,16 @@ def apply(result: Result, settings: LabelSettings, language: str | None) -> None
     explicit = settings.explicit_for(language)
     content: Content = "output" if result.output is not None else "text"
     if content == "text":
-        result.text = PLACERS[explicit.position](result.text or "", explicit.text,
-                                                 settings.separator)
+        result.text = labelling.embed(result.text or "", explicit)
     digest = sha256(content, result.output if content == "output" else result.text)
-    result.metadata[METADATA_KEY] = {
-        # ``embedded``: the label is already part of ``result.text`` (exporters must not repeat
-        # it); ``separator`` lets ``remove`` give back the text exactly as generated.
-        "explicit": {**explicit.model_dump(), "embedded": content == "text",
-                     "separator": settings.separator},
-        "implicit": implicit_label(result, settings, content, digest),
-    }
+    labelling.attach(result, explicit.model_copy(update={"embedded": content == "text"}),
+                     implicit_label(result, settings, content, digest))
 
 
 def remove(text: str, explicit: dict[str, Any]) -> str:
     """The text as generated, from a text labelled with ``explicit`` (its metadata entry): for
     re-checking a text result against its generator's limits, which the label is not part of."""
-    return REMOVERS[explicit["position"]](text, explicit["text"], explicit["separator"])
+    return labelling.unembed(text, labelling.ExplicitLabel.model_validate(explicit))
 
 
 def implicit_label(result: Result, settings: LabelSettings, content: Content,

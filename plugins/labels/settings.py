@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     BaseModel,
@@ -24,11 +24,10 @@ from pydantic import (
 )
 
 from aigc_core import ConfigError
+from aigc_core.labelling import SEPARATOR, ExplicitLabel, Position
 
 #: The key of this plugin's table under ``[plugin_settings]``.
 SETTINGS_KEY = "labels"
-
-Position = Literal["start", "end"]
 
 
 class LanguageLabel(BaseModel):
@@ -64,22 +63,13 @@ LANGUAGE_NAMES: dict[str, str] = {
 }
 
 
-class ExplicitLabel(BaseModel):
-    """The label chosen for one result. ``text`` and ``position`` are the contract exporters
-    read from ``result.metadata["ai_label"]["explicit"]``."""
-
-    text: str
-    position: Position
-    language: str
-
-
 class LabelSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     default_language: str = Field(
         "en", description="Language of the label when the job's input names none we know.")
     position: Position = Field("start", description="Default place of the label in text outputs.")
-    separator: str = Field("\n\n", max_length=10,
+    separator: str = Field(SEPARATOR, max_length=10,
                            description="Put between the label and the text it marks.")
     content_producer: str = Field(
         "aigc", min_length=1, max_length=200,
@@ -116,7 +106,7 @@ class LabelSettings(BaseModel):
         code = _resolve(language, self.languages) or self.default_language
         label = self.languages[code]
         return ExplicitLabel(text=label.text, position=label.position or self.position,
-                             language=code)
+                             language=code, separator=self.separator)
 
 
 def _resolve(language: str | None, known: dict[str, LanguageLabel]) -> str | None:

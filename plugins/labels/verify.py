@@ -11,8 +11,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from aigc_core.labelling import METADATA_KEY
+
 from .digest import SERIALIZERS, sha256
-from .label import GB_FIELDS, GB_LABEL_VALUES, GB_REQUIRED, METADATA_KEY
+from .label import GB_FIELDS, GB_LABEL_VALUES, GB_REQUIRED
 
 Status = Literal["ok", "fail", "skip"]
 

@@ -17,7 +17,7 @@ from . import grounding, sampling, schema
 from .facts import Fact, Source, evidence
 from .fields import Language, Tone
 from .lengths import char_window, near_target
-from .text import headline, prose, shorten, slugify
+from .text import clean_sentences, headline, shorten, slugify
 
 HEADLINE_CHARS = 100
 SEO_TITLE_CHARS = 60
@@ -124,14 +124,14 @@ def texts(article: Article) -> list[tuple[str, str]]:
 
 def finalize(article: Article, data: ArticleInput) -> Article:
     title = headline(article.headline, HEADLINE_CHARS)
-    summary = prose(article.summary)
+    summary = clean_sentences(article.summary)
     # The slice only bites on a single word longer than the limit, which the headline's own
     # length check reports; the derived fields stay within theirs regardless.
     seo_title = shorten(title, SEO_TITLE_CHARS)[:SEO_TITLE_CHARS]
     return article.model_copy(update={
         "headline": title,
-        "lede": prose(article.lede),
-        "body": [prose(paragraph) for paragraph in article.body],
+        "lede": clean_sentences(article.lede),
+        "body": [clean_sentences(paragraph) for paragraph in article.body],
         "summary": summary,
         "seo": Seo(title=seo_title, slug=slugify(seo_title, SLUG_CHARS),
                    meta_description=shorten(summary, META_DESCRIPTION_CHARS)[

@@ -28,6 +28,10 @@ class _Fact(BaseModel):
     def urls(self) -> list[str]:
         return []
 
+    def amounts(self) -> list[tuple[str, str]]:
+        """(amount, label) pairs: numbers that count what their label says."""
+        return []
+
 
 class Statement(_Fact):
     """Something that happened or is the case, in one or two sentences."""
@@ -51,8 +55,11 @@ class Figure(_Fact):
     as_of: date | None = Field(None, description="The date the number refers to.")
 
     def texts(self) -> list[str]:
+        return [self.label]
+
+    def amounts(self) -> list[tuple[str, str]]:
         # Positional notation: str(1e16) would read as the numbers 1 and 16.
-        return [self.label, f"{Decimal(str(self.value)):f}{self.unit}"]
+        return [(f"{Decimal(str(self.value)):f}{self.unit}", self.label)]
 
     def dates(self) -> list[date]:
         return [self.as_of] if self.as_of else []
@@ -101,4 +108,5 @@ def evidence(facts: Iterable[Fact]) -> Evidence:
         (text for fact in facts for text in fact.texts()), "the facts",
         dates=[d for fact in facts for d in fact.dates()],
         urls=[u for fact in facts for u in fact.urls()],
+        labelled=[pair for fact in facts for pair in fact.amounts()],
     )

@@ -5,15 +5,19 @@ News copy that invents a figure or a quote is worse than no copy, and a small mo
 readily, so each mention that the input does not support becomes a ``Problem`` the repair loop
 feeds back. Extraction is literal on purpose: numbers compare by value (``1,200`` = ``1200``,
 ``12%`` = ``12``, ``1.2 million`` = ``1,200,000``), dates by their day, month and year,
-quotations word for word (ignoring case and punctuation). Month and weekday names and the
-attribution verbs that mark a named source are English; numbers, quotations and links are
-checked in any language.
+quotations word for word (ignoring case and punctuation). A number must also be used for what
+the input gives it for (``context``): with a word of its label or of its sentence nearby, and
+not as an amount when the input has it only as the day or year of a date. Month and weekday
+names and the attribution verbs that mark a named source are English; numbers, quotations and
+links are checked in any language.
 
 >>> evidence = Evidence.of(["The plant powers 1,200 homes since 3 March 2025."], "the facts")
 >>> check("lede", "It now powers 1200 homes.", evidence)
 []
 >>> [p.code for p in check("lede", "It powers 1,500 homes.", evidence)]
 ['ungrounded_number']
+>>> [p.code for p in check("lede", "It will last 3 years.", evidence)]
+['number_out_of_context']
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from decimal import Decimal
 
 from aigc_core import Problem
 from aigc_core.checks import normalise
+
+from . import context
 
 # -- numbers -------------------------------------------------------------------------------
 
@@ -78,6 +84,13 @@ def _supported(match: re.Match[str]) -> frozenset[Decimal]:
     return frozenset(value for value in _plain_and_scaled(match) if value is not None)
 
 
+def _year(match: re.Match[str]) -> int | None:
+    """The year a number may be: four plain digits ("2025", not "2,025" or "2025m")."""
+    if match["frac"] or match["scale"] or not re.fullmatch(r"[12]\d{3}", match["int"]):
+        return None
+    return int(match["int"])
+
+
 # -- dates ---------------------------------------------------------------------------------
 
 _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
@@ -124,6 +137,14 @@ def _date_mention(match: re.Match[str]) -> DateMention:
 
 _QUOTATION = re.compile(r'"([^"]+)"|“([^”]+)”|„([^“”]+)[“”]|«\s?([^»]+?)\s?»|「([^」]+)」')
 _URL = re.compile(r"https?://[^\s<>\"'“”)\]]+")
+
+
+def _amounts(text: str) -> list[context.Number]:
+    """The numbers of an input text that are amounts: not parts of a date or a link."""
+    taken = [m.span() for pattern in (_DATE, _URL) for m in pattern.finditer(text)]
+    return [(m.start(), m.end(), _supported(m)) for m in _NUMBER.finditer(text)
+            if not any(start <= m.start() < end for start, end in taken)]
+
 
 _CAPITALISED = r"[A-ZÀ-ÖØ-Þ][\w'’-]*"
 _NAME = rf"{_CAPITALISED}(?:\s+(?:(?:of|for|the|and|de|van|von|al)\s+)?{_CAPITALISED})*"
@@ -176,28 +197,43 @@ class Evidence:
     urls: frozenset[str]
     #: The numbers as the input writes them ("1,200", "4.5", "03"), for constrained decoding.
     figures: frozenset[str]
+    #: Every amount of the input with the words that say what it counts.
+    uses: tuple[context.Use, ...] = ()
+    #: The years the input gives, in dates or as plain four-digit numbers ("by 2028").
+    years: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, texts: Iterable[str], source: str, dates: Iterable[date] = (),
-           urls: Iterable[str] = ()) -> Evidence:
-        """Evidence from input texts, plus typed dates and links the input gives as fields."""
-        texts = list(texts)
-        joined = "\n".join(texts)
+           urls: Iterable[str] = (), labelled: Iterable[tuple[str, str]] = ()) -> Evidence:
+        """Evidence from input texts, plus typed dates and links the input gives as fields, and
+        ``labelled`` amounts: (amount, label) pairs such as ("12%", "share of electricity"),
+        whose numbers count what the label says."""
+        texts, labelled, dates = list(texts), list(labelled), list(dates)
+        everything = [*texts, *(amount for amount, _ in labelled)]
+        joined = "\n".join(everything)
+        mentioned = (*(_date_mention(m) for m in _DATE.finditer(joined)),
+                     *(DateMention(d.year, d.month, d.day) for d in dates))
         return cls(
             source=source,
             numbers=frozenset(
                 value for match in _NUMBER.finditer(joined) for value in _supported(match)
             ) | frozenset(Decimal(part) for d in dates for part in (d.year, d.day)),
-            dates=(*(_date_mention(m) for m in _DATE.finditer(joined)),
-                   *(DateMention(d.year, d.month, d.day) for d in dates)),
+            dates=mentioned,
             weekdays=frozenset(_WEEKDAY.findall(joined)),
             # One padded passage per line: a quotation matches whole words of a single input.
-            passages="\n".join(f" {normalise(text)} " for text in texts),
+            passages="\n".join(f" {normalise(text)} " for text in everything),
             words=frozenset(_words(joined)),
             urls=frozenset(_url_key(u) for u in (*urls, *_URL.findall(joined))),
             figures=frozenset(_FIGURE.findall(joined)) | frozenset(
                 form for d in dates for form in
                 (str(d.year), str(d.day), f"{d.day:02d}", f"{d.month:02d}")),
+            uses=(*(use for text in texts for use in context.in_text(text, _amounts(text))),
+                  *(use for amount, label in labelled
+                    for use in context.labelled(amount, _amounts(amount), label))),
+            # "by 2028" is a year, "1200 homes" is not.
+            years=frozenset(year for m in _NUMBER.finditer(joined)
+                            if (year := _year(m)) and not context.unit_after(joined, m.end()))
+            | frozenset(mention.year for mention in mentioned if mention.year),
         )
 
 
@@ -209,6 +245,7 @@ class Mention:
     start: int
     end: int
     problem: str | None = None
+    code: str | None = None  # None: the finder's code
 
 
 Finder = Callable[[str, Evidence], Iterator[Mention]]
@@ -250,11 +287,39 @@ def _dates(text: str, evidence: Evidence) -> Iterator[Mention]:
 
 
 def _numbers(text: str, evidence: Evidence) -> Iterator[Mention]:
-    for match in _NUMBER.finditer(text):
-        grounded = bool(_mentioned(match) & evidence.numbers)
-        yield Mention(match.start(), match.end(), None if grounded else (
-            f"the number {_shown(match[0].strip())} is not in {evidence.source}; "
-            "use only numbers given there, or leave it out"))
+    matches = list(_NUMBER.finditer(text))
+    numbers = [(m.start(), m.end(), _mentioned(m)) for m in matches]
+    units = context.units_of(evidence.uses)
+    for index, match in enumerate(matches):
+        if not numbers[index][2] & evidence.numbers:
+            yield Mention(match.start(), match.end(), (
+                f"the number {_shown(match[0].strip())} is not in {evidence.source}; "
+                "use only numbers given there, or leave it out"))
+        else:
+            yield Mention(match.start(), match.end(),
+                          _out_of_context(text, numbers, index, match, evidence, units),
+                          "number_out_of_context")
+
+
+def _out_of_context(text: str, numbers: list[context.Number], index: int, match: re.Match[str],
+                    evidence: Evidence, units: frozenset[str]) -> str | None:
+    """Why number ``index`` of ``text`` (``match``), which the input has, is not used as the
+    input uses it, if it is not. ``units``: the units of the input's numbers."""
+    values = numbers[index][2]
+    shown = _shown(match[0].strip() + "%" * text.startswith("%", match.end()))
+    unit = context.unit_after(text, match.end())
+    if _year(match) in evidence.years and unit not in units | {"percent"}:
+        return None  # a year the input gives, written as a year
+    uses = [use for use in evidence.uses if use.values & values]
+    if not uses:
+        return (f"the number {shown} is in {evidence.source} only as part of a date, not as "
+                "an amount; write the whole date, or leave the number out")
+    keys, _ = context.window(text, numbers, index)
+    if any(context.fits(use, keys, unit, units) for use in uses):
+        return None
+    said = " or ".join(repr(use.said) for use in uses[:2])
+    return (f"the number {shown} is not used as in {evidence.source}, where it is {said}; "
+            "use it only for that, with those words next to it, or leave it out")
 
 
 def _sources(text: str, evidence: Evidence) -> Iterator[Mention]:
@@ -290,7 +355,7 @@ def check(field: str, text: str, evidence: Evidence) -> list[Problem]:
     problems: dict[Problem, None] = {}  # ordered, and a name attributed twice is reported once
     for code, find in _FINDERS:
         mentions = list(find(text, evidence))
-        problems.update((Problem(field=field, code=code, message=m.problem), None)
+        problems.update((Problem(field=field, code=m.code or code, message=m.problem), None)
                         for m in mentions if m.problem)
         for m in mentions:
             text = text[: m.start] + _BLANK * (m.end - m.start) + text[m.end:]

@@ -18,7 +18,7 @@ __all__ = ["NUMBER_ROOM", "array", "obj", "text"]
 #: One character of news copy but a digit: also no character of code and markup
 #: ({}<>=|_~^`), which news copy never needs and a small model drifting into JSON or code
 #: would write.
-_CHAR = chars("0-9{}<>=|_~^`")
+_CHAR = chars("0123456789{}<>=|_~^`")
 #: What a number must follow, unless it starts the text: a space, bracket, currency sign or
 #: opening quotation mark. Not a letter ("a1200" would hide a figure from grounding), nor a
 #: digit, point or comma ("12.12" or "1,1200" would make a new figure of given ones).

@@ -13,7 +13,7 @@ from aigc_core.checks import count_between, distinct, not_blank, word_count
 from . import grounding, sampling, schema
 from .fields import Language
 from .lengths import char_window, near_target
-from .text import prose
+from .text import clean_sentences
 
 Format = Literal["paragraph", "bullets"]
 MAX_POINTS = 12
@@ -80,7 +80,7 @@ def summary_schema(data: SummaryInput) -> dict[str, Any]:
 
 
 def finalize(output: Summary, data: SummaryInput) -> Summary:
-    points = [prose(point) for point in output.points]
+    points = [clean_sentences(point) for point in output.points]
     return output.model_copy(update={"points": points, "format": data.format,
                                      "text": _RENDER[data.format](points)})
 

@@ -63,7 +63,7 @@ def whole_sentences(text: str) -> str:
     return text[: ends[-1]] if ends else text
 
 
-def prose(text: str) -> str:
+def clean_sentences(text: str) -> str:
     """A tidy paragraph, sentence or phrase that starts with a capital and ends where a
     sentence ends, or at least not on a dangling word."""
     text = end_cleanly(whole_sentences(tidy(text)))

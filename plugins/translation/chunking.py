@@ -159,8 +159,10 @@ class DocumentChunking:
 
     def split(self, data: TranslateInput) -> list[TranslationPart]:
         source = data.resolved_source_language()
+        # The units of the source against itself: each segment's path, in segment order.
+        paths = [unit.field for unit in FORMATS[data.format].units(data.text, data.text)]
         parts = []
-        for segment in plan(data):
+        for path, segment in zip(paths, plan(data), strict=True):
             chunks = [piece for piece in segment if piece.translate]
             for index, piece in enumerate(chunks):
                 before, after = _context(chunks, index)
@@ -168,6 +170,7 @@ class DocumentChunking:
                     text=piece.text, tokens=list(piece.tokens), context_before=before,
                     context_after=after, format=data.format, source_language=source,
                     target_language=data.target_language, formality=data.formality,
+                    segment=path,
                 ))
         return parts
 

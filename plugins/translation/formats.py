@@ -146,7 +146,7 @@ FORMATS: dict[ContentFormat, FormatSpec] = {
 }
 
 
-def prose(fmt: ContentFormat, source: Document) -> str:
+def translatable_words(fmt: ContentFormat, source: Document) -> str:
     """The translatable words of a document, protected spans removed: for language detection
     and length comparisons."""
     spec = FORMATS[fmt]

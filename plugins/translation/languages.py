@@ -65,6 +65,15 @@ LENGTH_TOLERANCE = (0.5, 2.0)
 LENGTH_SLACK = (3, 15)
 
 
+#: Languages close enough to share whole phrases (Spanish and Italian "la casa", Danish and
+#: Norwegian "en stor by"): a translation between two of a group keeps more words as they are.
+_CLOSE = (
+    frozenset({"es", "pt", "gl", "ca", "it", "fr", "ro", "oc"}),
+    frozenset({"da", "nb", "nn", "no", "sv"}),
+    frozenset({"cs", "sk"}), frozenset({"hr", "sr", "bs", "sl"}),
+    frozenset({"ru", "uk", "be", "bg"}), frozenset({"id", "ms"}), frozenset({"nl", "af"}),
+)
+
 UNDETERMINED = "und"
 #: Codes py3langid knows under another name.
 _ALIASES = {"nb": "no"}
@@ -131,6 +140,12 @@ def length_bounds(source: str, target: str, source_length: int) -> tuple[int, in
     below, above = LENGTH_SLACK
     return (max(0, math.floor(source_length * ratio * low) - below),
             math.ceil(source_length * ratio * high) + above)
+
+
+def close(source: str, target: str) -> bool:
+    """Whether two languages are close enough to share whole phrases."""
+    pair = {primary(source), primary(target)}
+    return any(pair <= group for group in _CLOSE)
 
 
 def _expansion(code: str) -> float:

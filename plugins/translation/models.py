@@ -17,16 +17,15 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from aigc_core.language import LanguageTag
+
 from . import languages
-from .formats import ContentFormat, prose
+from .formats import ContentFormat, translatable_words
 from .masking import Token
 
 #: Longest text (or JSON document, serialised) one job translates.
 MAX_TEXT_CHARS = 100_000
 
-LanguageCode = Annotated[str, StringConstraints(
-    pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35,
-)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS)]
 Term = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Formality = Literal["default", "formal", "informal"]
@@ -42,11 +41,11 @@ class TranslateInput(BaseModel):
                     "nested objects and lists are allowed, string values are translated, keys "
                     "and other values are kept.",
     )
-    target_language: LanguageCode = Field(
+    target_language: LanguageTag = Field(
         description="The one language to translate into, a BCP 47 code ('fr', 'pt-BR'). "
                     "For several targets queue one job per target.",
     )
-    source_language: LanguageCode | None = Field(
+    source_language: LanguageTag | None = Field(
         None, description="The text's language; detected with py3langid when absent.",
     )
     glossary: dict[Term, Term] = Field(
@@ -79,7 +78,7 @@ class TranslateInput(BaseModel):
 
     def resolved_source_language(self) -> str:
         """The given source language, else the one detected in the translatable words."""
-        return self.source_language or languages.detect(prose(self.format, self.text))
+        return self.source_language or languages.detect(translatable_words(self.format, self.text))
 
 
 def _parse_i18n(text: str) -> dict[str, Any]:
@@ -102,9 +101,11 @@ class TranslationPart(BaseModel):
     tokens: list[Token] = Field(description="What each token in the chunk stands for.")
     context_before: str = Field("", description="Source words just before the chunk.")
     context_after: str = Field("", description="Source words just after the chunk.")
+    segment: str = Field("translation", description="The segment the chunk is from, as a "
+                                                    "path of the output: translation.menu.save.")
     format: ContentFormat
     source_language: str
-    target_language: LanguageCode
+    target_language: LanguageTag
     formality: Formality
 
     @computed_field

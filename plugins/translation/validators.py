@@ -15,7 +15,7 @@ from typing import Any
 
 from aigc_core import Problem
 
-from . import glossary, languages, masking
+from . import glossary, languages, masking, untranslated
 from .formats import FORMATS, Unit
 from .masking import Finder
 from .models import TranslateInput, TranslateOutput, TranslationPart
@@ -33,8 +33,9 @@ class View:
 
 
 def _part_view(output: TranslateOutput, data: TranslationPart) -> View:
-    # Glossary terms reached the model as tokens, checked by tokens_restored.
-    return View([Unit("translation", data.text, str(output.translation))], data.source_language,
+    # Glossary terms reached the model as tokens, checked by tokens_restored. The unit is
+    # named for its segment ("translation.menu.save"), so that problems say which one.
+    return View([Unit(data.segment, data.text, str(output.translation))], data.source_language,
                 data.target_language, FORMATS[data.format].finders)
 
 
@@ -147,5 +148,13 @@ def in_target_language(output: TranslateOutput, data: Data) -> list[Problem]:
                             f"{languages.name(target)}; write it in {languages.name(target)}")]
 
 
+def translated(output: TranslateOutput, data: Data) -> list[Problem]:
+    """No run of source words left as it was, beyond names, code and glossary terms
+    (``untranslated``)."""
+    found = view(output, data)
+    return untranslated.problems(found.units, found.finders, found.glossary,
+                                 found.source_language, found.target_language)
+
+
 VALIDATORS = (tokens_restored, output_shape, protected_spans_kept, glossary_used, length_sane,
-              in_target_language)
+              in_target_language, translated)

@@ -27,7 +27,7 @@ from aigc_core.backends.transformers_backend import TransformersBackend, batch_k
 from aigc_core.config import load_settings
 from aigc_core.errors import BackendError, BackendUnavailable, ConfigError
 from aigc_core.options import GenerationOptions
-from tests.support.fake_backend import plugin_module
+from aigc_core.testing import plugin_module
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aigc_core.checks import prose
+from aigc_core.checks import written_in_words
 
 
 @pytest.mark.parametrize("text", [
@@ -15,7 +15,7 @@ from aigc_core.checks import prose
     "光合作用は植物で起こる",            # no spaces: letters all the same
 ])
 def test_words_are_prose(text):
-    assert prose("f", text) == []
+    assert written_in_words("f", text) == []
 
 
 @pytest.mark.parametrize(("text", "why"), [
@@ -26,10 +26,10 @@ def test_words_are_prose(text):
     ("What is bloom_level here", "looks like a field name"),
 ])
 def test_numbers_codes_and_keys_are_not_prose(text, why):
-    [problem] = prose("questions[0].question", text)
+    [problem] = written_in_words("questions[0].question", text)
     assert (problem.field, problem.code) == ("questions[0].question", "not_prose")
     assert why in problem.message and repr(text) in problem.message
 
 
 def test_the_fewest_letters_are_the_caller_s():
-    assert prose("f", "Why?", 5) != [] and prose("f", "Why so?", 5) == []
+    assert written_in_words("f", "Why?", 5) != [] and written_in_words("f", "Why so?", 5) == []

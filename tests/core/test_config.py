@@ -25,7 +25,7 @@ structured_output = "json_object_schema"
 
 def test_zero_configuration_has_the_embedded_default_model():
     settings = load_settings()
-    assert settings.models["default"].backend == "local"
+    assert settings.models["default"].backend == "llama_cpp"
     assert settings.strict_plugins is False
 
 
@@ -34,7 +34,7 @@ def test_toml_file_and_environment_override(tmp_path, monkeypatch):
     path.write_text(TOML)
     settings = load_settings(path)
     assert settings.models["fast"].backend_settings()["model"] == "qwen"
-    assert settings.models["default"].backend == "local"
+    assert settings.models["default"].backend == "llama_cpp"
     assert [p.name for p in settings.template_dirs] == ["prompts"]
     assert settings.defaults.temperature == 0.5
     monkeypatch.setenv("AIGC_DISABLE_PLUGINS", "news, labels")
@@ -74,7 +74,8 @@ def test_backend_settings_are_validated_when_the_model_is_used(tmp_path):
 
 def test_unknown_backend_kind_lists_installed_ones(tmp_path):
     engine = Engine(load_settings(models={"default": {"backend": "vllm"}}, enable_plugins=[]))
-    with pytest.raises(ConfigError, match="unknown backend 'vllm'; installed: local, openai"):
+    with pytest.raises(ConfigError,
+                       match="unknown backend 'vllm'; installed: llama_cpp, local, openai"):
         engine.backend("default")
 
 

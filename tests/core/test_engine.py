@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from aigc_core import InvalidInput, Job, JobRejected, Problem
-from aigc_core.errors import BackendError, UnknownModel
+from aigc_core import Engine, InvalidInput, Job, JobRejected, Problem
+from aigc_core.config import load_settings
+from aigc_core.deadline import Deadline
+from aigc_core.errors import BackendError, UnknownGenerator, UnknownModel
 from aigc_core.options import GenerationOptions
+from aigc_core.testing import ScriptedBackend, scripted
 from tests.support.demo import ECHO, TAGLINE
-from tests.support.fake_backend import ScriptedBackend, scripted
 
 GOOD = json.dumps({"taglines": ["Fresh bread daily", "Baked at dawn"]})
 
@@ -186,3 +189,43 @@ def test_job_and_result_round_trip_as_json(make_engine):
     result = engine.run(job)
     again = type(result).model_validate_json(result.model_dump_json())
     assert again == result and again.schema_version == 1
+
+
+def test_no_repair_starts_after_the_deadline_and_calls_get_the_time_left(make_engine):
+    engine = make_engine(TAGLINE)
+
+    def slow_bad_answer(request):
+        time.sleep(0.3)
+        return json.dumps({"taglines": []})  # invalid: asks for a repair
+
+    scripted([slow_bad_answer] * 10)
+    job = engine.make_job("demo.tagline", {"product": "bread"},
+                          options=GenerationOptions(max_repairs=9))
+    result = engine.run(job, deadline=Deadline(0.5, label="soft time limit"))
+    assert (result.status, result.error.kind, result.error.message) == (
+        "failed", "timeout", "stopped at the soft time limit of 0.5s")
+    timeouts = [request.timeout for request in ScriptedBackend.requests]
+    assert len(timeouts) == 2  # the third attempt would have started after the deadline
+    assert 0.4 < timeouts[0] <= 0.5 and 0 < timeouts[1] < timeouts[0] - 0.25
+
+
+def test_without_a_deadline_calls_have_no_timeout(make_engine):
+    engine = make_engine(TAGLINE)
+    scripted([GOOD])
+    assert engine.run(engine.make_job("demo.tagline", {"product": "bread"})).ok
+    assert ScriptedBackend.requests[0].timeout is None
+
+
+def test_a_misconfigured_model_fails_its_jobs_as_config_naming_the_setting(make_engine):
+    engine = make_engine(ECHO, models={"default": {
+        "backend": "openai", "base_url": "http://127.0.0.1:9/v1", "model": "m",
+        "api_key_env": "AIGC_TEST_UNSET_KEY"}})
+    result = engine.run(engine.make_job("demo.echo", {"text": "hi"}))
+    assert (result.status, result.error.kind) == ("failed", "config")
+    assert "models.default.api_key_env" in result.error.message
+
+
+def test_a_generator_of_a_disabled_plugin_says_how_to_enable_it():
+    engine = Engine(load_settings(disable_plugins=["news"]))
+    with pytest.raises(UnknownGenerator, match=r"provided by plugin 'news'.*disable_plugins"):
+        engine.make_job("news.headlines", {"topic": "tides", "count": 3})

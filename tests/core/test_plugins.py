@@ -7,10 +7,10 @@ import types
 import pytest
 
 from aigc_core import hookimpl
-from aigc_core.errors import PluginError, UnknownGenerator
+from aigc_core.errors import ConfigError, PluginError, UnknownGenerator
 from aigc_core.plugins import load_plugins
+from aigc_core.testing import plugin_module
 from tests.support.demo import ECHO, TAGLINE
-from tests.support.fake_backend import plugin_module
 
 
 def broken_module() -> types.ModuleType:
@@ -82,3 +82,36 @@ def test_registering_a_non_generator_fails_that_plugin_only():
     host = load_plugins(enable=[], extra={"wrong": module, "good": plugin_module(ECHO)})
     assert "takes a Generator" in host.failures["wrong"]
     assert "demo.echo" in host.generators
+
+
+def test_an_enable_list_keeps_labelling_on_until_it_is_disabled_by_name():
+    assert set(load_plugins(enable=["news"]).plugins) == {"aigc.backends", "news", "labels"}
+    assert "labels" in load_plugins(enable=[]).plugins
+    assert "labels" not in load_plugins(enable=["news"], disable=["labels"]).plugins
+
+
+def test_plugins_kept_out_are_listed_with_the_setting_that_keeps_them_out():
+    host = load_plugins(enable=["news"], disable=["ads"])
+    assert host.disabled["ads"].setting == "disable_plugins"
+    assert host.disabled["education"].setting == "enable_plugins"
+    assert "news" not in host.disabled and "labels" not in host.disabled
+
+
+@pytest.mark.parametrize(("settings", "fix"), [
+    ({"disable": ["news"]}, "remove 'news' from disable_plugins"),
+    ({"enable": ["ads"]}, "add 'news' to enable_plugins"),
+])
+def test_a_generator_of_a_plugin_kept_out_says_how_to_load_it(settings, fix):
+    error = load_plugins(**settings).unknown_generator("news.article")
+    assert "provided by plugin 'news', which" in str(error) and fix in str(error)
+    assert "available:" in str(load_plugins().unknown_generator("news.nope"))
+
+
+@pytest.mark.parametrize("setting", ["enable", "disable"])
+def test_an_unknown_plugin_name_is_a_warning_or_with_strict_an_error(setting, caplog):
+    host = load_plugins(**{setting: ["nwes"]})
+    [warning] = host.warnings
+    assert warning.startswith(f"{setting}_plugins: no installed plugin is named 'nwes'; "
+                              "installed: ads, education, ") and warning in caplog.text
+    with pytest.raises(ConfigError, match=f"{setting}_plugins: .*'nwes'.*installed: ads"):
+        load_plugins(strict=True, **{setting: ["nwes"]})

@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from aigc_core import Generator
-from aigc_core.errors import TemplateError
+from aigc_core.errors import ConfigError, TemplateError
 from aigc_core.templates import TemplateStore
 
 
@@ -81,3 +81,9 @@ def test_missing_template_names_where_it_looked(tmp_path):
 def test_syntax_error_names_line():
     with pytest.raises(TemplateError, match="line 2"):
         TemplateStore().render(generator("ok\n{% if %}"), "t/p.j2", {"topic": "x"})
+
+
+def test_a_missing_operator_directory_is_refused_naming_the_setting(tmp_path):
+    (tmp_path / "prompts").mkdir()
+    with pytest.raises(ConfigError, match=r"template_dirs: no directory at '.*promtps'"):
+        TemplateStore([tmp_path / "prompts", tmp_path / "promtps"])

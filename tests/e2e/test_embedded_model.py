@@ -8,8 +8,8 @@ import pytest
 
 from aigc_core import Engine, GenerationOptions
 from aigc_core.config import load_settings
+from aigc_core.testing import plugin_module
 from tests.support.demo import ECHO, TAGLINE, Tagline, enough_taglines
-from tests.support.fake_backend import plugin_module
 
 pytestmark = pytest.mark.e2e
 
@@ -25,7 +25,7 @@ def test_structured_output_is_schema_valid_or_fails_with_problems(engine):
                           options=GenerationOptions(max_tokens=120))
     result = engine.run(job)
     prov = result.provenance
-    assert prov.backend == "local" and prov.model_id == "SmolLM2-135M-Instruct"
+    assert prov.backend == "llama_cpp" and prov.model_id == "SmolLM2-135M-Instruct"
     assert prov.usage.completion_tokens > 0 and prov.timings.model_ms > 0
     if result.ok:
         output = Tagline.model_validate(result.output)

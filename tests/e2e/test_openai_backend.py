@@ -7,8 +7,8 @@ import pytest
 from aigc_core import Engine, GenerationOptions
 from aigc_core.config import load_settings
 from aigc_core.retry import RetryPolicy
+from aigc_core.testing import plugin_module
 from tests.support.demo import ECHO, TAGLINE, Tagline
-from tests.support.fake_backend import plugin_module
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ def test_installed_plugin_runs_on_the_embedded_model(plugin_env):
     result = json.loads(done.stdout)
     assert result["provenance"]["plugin"] == "hello"
     assert result["provenance"]["plugin_version"] == "1.2.0"
-    assert result["provenance"]["backend"] == "local"
+    assert result["provenance"]["backend"] == "llama_cpp"
     if result["status"] == "succeeded":
         assert "ada" in result["text"].lower()
     else:

@@ -61,7 +61,7 @@ def test_a_service_with_only_httpx_runs_a_job_on_the_embedded_model(
 
     prov = result.provenance
     assert (result.job_id, prov.generator, prov.backend, prov.model_id) == (
-        view["id"], "hello.greeting", "local", "SmolLM2-135M-Instruct")
+        view["id"], "hello.greeting", "llama_cpp", "SmolLM2-135M-Instruct")
     assert prov.usage.completion_tokens > 0 and prov.options.max_tokens == 24
     if result.ok:
         assert "ada" in result.text.lower()

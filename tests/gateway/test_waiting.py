@@ -169,3 +169,4 @@ class TestCompletionsWakeLongPolls:
             response = api.get(f"/v1/jobs/{job_id}", params={"wait": 30},
                                headers=auth("alice"))
         assert response.json()["result"]["text"] == "after a restart"
+

@@ -13,6 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from aigc_core import GenerationOptions, InvalidInput, Problem
+from aigc_core.testing import ScriptedBackend, scripted
 from aigc_plugins.ads.adcopy import COPY, VALIDATORS
 from aigc_plugins.ads.banned import check_banned_terms
 from aigc_plugins.ads.compliance import check_compliance
@@ -26,7 +27,6 @@ from aigc_plugins.ads.presets import PRESETS, PlatformName
 from aigc_plugins.ads.product_name import check_product_name
 from aigc_plugins.ads.schema import copy_schema
 from aigc_plugins.ads.uniqueness import check_unique
-from tests.support.fake_backend import ScriptedBackend, scripted
 
 HEADLINES = ["Trail shoes for runners", "Light and grippy soles", "Save 20% this week"]
 DESCRIPTIONS = ["Run farther on light shoes with grippy soles.",

@@ -13,7 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from aigc_core import GenerationOptions, Generator, Result
-from aigc_core.cli.render import export
+from aigc_core.cli.render import render
+from aigc_core.testing import ScriptedBackend, scripted
 from aigc_plugins.education import (
     GENERATORS,
     export_aiken,
@@ -55,7 +56,6 @@ from aigc_plugins.education.quiz import (
     one_correct_option,
     option_count,
 )
-from tests.support.fake_backend import ScriptedBackend, scripted
 
 
 # -- builders ------------------------------------------------------------------------------
@@ -281,13 +281,17 @@ def test_quiz_and_flashcard_readability_validators_read_learner_text():
 
 
 # -- lesson plan ---------------------------------------------------------------------------
+DESCRIPTIONS = ["Learners fold paper strips into halves and quarters.",
+                "Pairs place fraction cards on a floor number line.",
+                "Each learner marks three fractions on a worksheet line."]
+
+
 def plan(*minutes: int) -> LessonPlan:
     return LessonPlan.model_validate({
         "title": "Fractions on a number line",
         "objectives": ["Place simple fractions on a number line"],
         "materials": ["Number line cards"],
-        "activities": [{"title": f"Part {i}", "minutes": m,
-                        "description": "Learners work through the task in pairs."}
+        "activities": [{"title": f"Part {i}", "minutes": m, "description": DESCRIPTIONS[i]}
                        for i, m in enumerate(minutes)],
         "assessment": "An exit ticket with three fractions to place.",
         "differentiation": {"support": "Give halves and quarters only.",
@@ -700,7 +704,7 @@ def test_plugin_registers_its_generators_with_exporters():
 def test_quiz_prompt_and_repair_through_the_engine(make_engine):
     engine = make_engine(QUIZ)
     job = engine.make_job("education.quiz", {
-        "source_text": SOURCE, "topic": "plants", "grade_level": 4, "language": "de",
+        "source_text": SOURCE, "topic": "plants", "grade_level": 4, "language": "en",
         "type_counts": {"multiple_choice": 1, "true_false": 1}, "readability_tolerance": None})
     first = json.dumps({"questions": [mc()]})
     second = json.dumps({"questions": [mc(), tf()]})
@@ -710,9 +714,21 @@ def test_quiz_prompt_and_repair_through_the_engine(make_engine):
     assert result.provenance.attempts == 2
     prompt = ScriptedBackend.requests[0].messages[1].content
     assert SOURCE in prompt and "1 multiple_choice, 1 true_false" in prompt
-    assert "language with the code de" in prompt
     repair = ScriptedBackend.requests[1].messages[-1].content
     assert "questions: has 1 questions; write exactly 2" in repair
+
+
+def test_a_quiz_asked_in_german_but_written_in_english_fails(make_engine):
+    engine = make_engine(QUIZ)
+    job = engine.make_job("education.quiz", {
+        "source_text": SOURCE, "topic": "plants", "grade_level": 4, "language": "de",
+        "type_counts": {"multiple_choice": 1, "true_false": 1}, "readability_tolerance": None},
+        options=GenerationOptions(max_repairs=0))
+    scripted([json.dumps({"questions": [mc(), tf()]})])
+    result = engine.run(job)
+    assert not result.ok
+    assert "language with the code de" in ScriptedBackend.requests[0].messages[1].content
+    assert {p.code for p in result.problems} == {"wrong_language"}, result.problems
 
 
 def test_lesson_plan_fails_with_problems_when_minutes_never_add_up(make_engine):
@@ -734,10 +750,10 @@ def test_cli_export_path_uses_the_generators_exporters(make_engine):
                                              "readability_tolerance": None})
     scripted([json.dumps({"questions": [mc()]})])
     result = engine.run(job)
-    registered = engine.generator("education.quiz")
+    generator = engine.generator("education.quiz").generator
     data = engine.validate(job)
-    assert parse_gift(export(result, registered, "gift", data))[0][0]["type"] == "multiple_choice"
-    assert parse_aiken(export(result, registered, "aiken", data))[0]["answer_index"] == 1
+    assert parse_gift(render(result, "gift", generator, data))[0][0]["type"] == "multiple_choice"
+    assert parse_aiken(render(result, "aiken", generator, data))[0]["answer_index"] == 1
 
 
 # -- output schemas for constrained decoding ----------------------------------------------
@@ -815,13 +831,13 @@ def test_quiz_on_the_embedded_model_exports_to_every_format(local_engine):
     output = rechecked(QUIZ, result, local_engine.validate(job))
     if output is None:
         return
-    registered = local_engine.generator("education.quiz")
+    generator = local_engine.generator("education.quiz").generator
     data = local_engine.validate(job)
-    parsed, comments = parse_gift(export(result, registered, "gift", data))
+    parsed, comments = parse_gift(render(result, "gift", generator, data))
     assert len(parsed) == 2 and comments  # the labels plugin's label is kept
-    assert len(parse_aiken(export(result, registered, "aiken", data))) == 2
-    assert len(parse_anki(export(result, registered, "anki", data))[1]) == 2
-    assert json.loads(export(result, registered, "quiz-json", data))["questions"]
+    assert len(parse_aiken(render(result, "aiken", generator, data))) == 2
+    assert len(parse_anki(render(result, "anki", generator, data))[1]) == 2
+    assert json.loads(render(result, "quiz-json", generator, data))["questions"]
 
 
 @pytest.mark.e2e
@@ -832,8 +848,7 @@ def test_flashcards_on_the_embedded_model(local_engine):
     result = local_engine.run(job)
     output = rechecked(FLASHCARDS, result, local_engine.validate(job))
     if output is not None:
-        _, rows, _ = parse_anki(export(result, local_engine.generator("education.flashcards"),
-                                       "anki", local_engine.validate(job)))
+        _, rows, _ = parse_anki(render(result, "anki", FLASHCARDS, local_engine.validate(job)))
         assert rows == [[c.front, c.back] for c in output.cards]
 
 

@@ -3,7 +3,6 @@ the engine with a scripted model, and end to end on the embedded model."""
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
 import re
@@ -12,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from aigc_core import Engine, GenerationOptions, Problem
+from aigc_core.testing import ScriptedBackend, scripted
 from aigc_plugins.translation import languages, masking
 from aigc_plugins.translation.chunking import CHUNK_CHARS, DocumentChunking, split_masked
 from aigc_plugins.translation.masking import TOKEN, mask, restore
@@ -25,7 +25,6 @@ from aigc_plugins.translation.validators import (
     protected_spans_kept,
     tokens_restored,
 )
-from tests.support.fake_backend import ScriptedBackend, scripted
 
 # -- masking ------------------------------------------------------------------------------------
 #: One of each kind of protected span, as it appears in real strings.
@@ -372,12 +371,14 @@ FRENCH = ["le", "chat", "dort", "sur", "la", "table", "de", "la", "cuisine", "pe
 
 
 def translator(request) -> str:
-    """A scripted model: every English word of the chunk becomes a French one, tokens stay."""
+    """A scripted model: every English word of the chunk becomes a French one, tokens stay.
+    One English word is always the same French word, so the copy repeats only where the source
+    does (the repetition gate fails a translator that loops)."""
     chunk = request.messages[-1].content.rsplit(":\n", 1)[1]
-    words = itertools.cycle(FRENCH)
 
     def frenchify(text: str) -> str:
-        return re.sub(r"[A-Za-z]+", lambda _: next(words), text)
+        return re.sub(r"[A-Za-z]+",
+                      lambda m: FRENCH[sum(map(ord, m.group())) % len(FRENCH)], text)
 
     out, pos = [], 0
     for m in TOKEN.finditer(chunk):

@@ -28,6 +28,7 @@ import pytest
 from redis import Redis
 
 from aigc_core.config import Settings, load_settings
+from aigc_core.plugins import KEPT_ON
 from aigc_workers.client import Client
 from tests.queue.faulty_server import FaultyServer
 from tests.support.ports import free_port, port_open, wait_until
@@ -76,7 +77,15 @@ class RedisServer:
             stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
-        wait_until(lambda: port_open(self.port), timeout, f"redis-server on port {self.port}")
+        wait_until(self._listening, timeout, f"redis-server on port {self.port}")
+
+    def _listening(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:  # e.g. a directive this build does not know
+            self.proc = None
+            log = (self.directory / "redis.log").read_text(encoding="utf-8", errors="replace")
+            raise RuntimeError(f"redis-server exited at start:\n{log[-2000:]}")
+        return port_open(self.port)
 
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 10.0) -> None:
         """SIGTERM is a clean shutdown; SIGKILL is a crash (appendfsync always keeps the data)."""
@@ -97,12 +106,18 @@ class RedisServer:
 
 
 @contextlib.contextmanager
-def running_redis(directory: Path) -> Iterator[RedisServer]:
+def running_redis(directory: Path, args: tuple[str, ...] = (),
+                  tls: bool = False) -> Iterator[RedisServer]:
     """A redis-server of the test's own in ``directory``, killed afterwards."""
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed (scripts/setup.sh installs it)")
-    server = RedisServer(directory)
-    server.start()
+    server = RedisServer(directory, args=args, tls=tls)
+    try:
+        server.start()
+    except RuntimeError as exc:
+        if tls and "tls-port" in str(exc):
+            pytest.skip("this redis-server was built without TLS (it does not know --tls-port)")
+        raise
     try:
         yield server
     finally:
@@ -112,6 +127,42 @@ def running_redis(directory: Path) -> Iterator[RedisServer]:
 @pytest.fixture
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
     with running_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+#: The password of ``locked_redis`` and ``secure_redis``.
+REDIS_PASSWORD = "s3cret"
+
+
+def self_signed(directory: Path, name: str) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that is its own CA, and its key: each call makes an
+    unrelated CA, so a client trusting one refuses a server presenting another."""
+    cert, key = directory / f"{name}.pem", directory / f"{name}-key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", f"/CN={name}",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.fixture
+def locked_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """Redis that wants ``REDIS_PASSWORD`` (AUTH), without TLS; its ACL user ``pinger``
+    (with that password too) may only PING."""
+    with running_redis(tmp_path_factory.mktemp("locked_redis"), args=(
+            "--requirepass", REDIS_PASSWORD,
+            "--user", "pinger", "on", f">{REDIS_PASSWORD}", "~*", "+ping")) as server:
+        yield server
+
+
+@pytest.fixture
+def secure_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """Redis with TLS only and a password, as on an untrusted network; its CA (its own
+    certificate) is ``directory / "cert.pem"``."""
+    directory = tmp_path_factory.mktemp("tls_redis")
+    cert, key = self_signed(directory, "cert")
+    with running_redis(directory, tls=True, args=(
+            "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file",
+            str(cert), "--tls-auth-clients", "no", "--requirepass", REDIS_PASSWORD)) as server:
         yield server
 
 
@@ -284,6 +335,11 @@ def worker_env(queue: dict[str, Any], models: dict[str, Any], plugins: list[str]
         "AIGC_QTEST_LOG": str(calls_log),
         "PYTHONPATH": os.pathsep.join([*map(str, plugin_dirs), str(ROOT)]),
     })
+    # An enable list keeps labelling on: unless the test enables it, it is kept out by name,
+    # so echoed texts come back as sent.
+    kept_on = sorted(KEPT_ON - set(plugins))
+    if kept_on:
+        env["AIGC_DISABLE_PLUGINS"] = ",".join(kept_on)
     return env
 
 

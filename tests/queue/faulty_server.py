@@ -42,10 +42,12 @@ class Reply:
 
 @dataclass(frozen=True)
 class Status:
-    """Answer with an HTTP error status, optionally with ``Retry-After`` seconds."""
+    """Answer with an HTTP error status, optionally with ``Retry-After`` seconds, and an
+    OpenAI-style ``error.message`` (default ``injected HTTP CODE``)."""
 
     code: int
     retry_after: float | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -207,8 +209,9 @@ def _handler_for(server: FaultyServer) -> type[BaseHTTPRequestHandler]:
             headers = {}
             if action.retry_after is not None:
                 headers["retry-after"] = f"{action.retry_after:g}"
-            self._send(action.code, {"error": {"message": f"injected HTTP {action.code}",
-                                               "type": "injected"}}, headers)
+            message = action.message or f"injected HTTP {action.code}"
+            self._send(action.code, {"error": {"message": message, "type": "injected"}},
+                       headers)
 
         def hang(self, action: Hang, body: dict[str, Any]) -> None:
             server._wait(action.seconds)

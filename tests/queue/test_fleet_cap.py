@@ -47,7 +47,8 @@ def fleet(server, queue_config, models_config, queue_settings) -> Iterator[Clien
 
 def start_workers(worker, *pools: tuple[str, int]) -> list[WorkerHandle]:
     """Start workers on the ``fleet`` queue side by side, then wait until all consume."""
-    # Only the test plugin: the labels plugin would mark up the echoed texts.
+    # Only the test plugin: worker_env keeps out the labels plugin, which would mark up the
+    # echoed texts.
     handles = [worker(queues=("aigc.fleet",), pool=pool, concurrency=concurrency, ready=False,
                       env={"AIGC_ENABLE_PLUGINS": "qtest"}) for pool, concurrency in pools]
     for handle in handles:

@@ -16,11 +16,11 @@ from redis import Redis
 from aigc_core import Engine, Job, Result
 from aigc_core.config import load_settings
 from aigc_core.retry import RetryPolicy
+from aigc_core.testing import plugin_module
 from aigc_workers.guard import make_guard
 from aigc_workers.settings import QueueSettings
 from tests.queue.faulty_server import FaultyServer, Hang, Reply, Status
 from tests.support.demo import ECHO
-from tests.support.fake_backend import plugin_module
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ RESET = 1.0
 def guarded_engine(server: FaultyServer, redis: Redis, endpoint: str, **queue) -> Engine:
     """An engine whose model ``endpoint`` is the openai backend on ``server``, guarded."""
     settings = load_settings(
-        enable_plugins=[],
+        enable_plugins=[], disable_plugins=["labels"],  # the echoed text is compared as is
         models={endpoint: {"backend": "openai", "base_url": server.url, "model": "m",
                            "structured_output": "none", "timeout": 0.5,
                            "connect_timeout": 0.5}},

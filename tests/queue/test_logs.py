@@ -7,9 +7,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from aigc_core import Result
+from aigc_core import Problem, Result
 from aigc_core.jobs import ErrorInfo, Provenance
-from aigc_workers.logs import PER_REQUEST_LOGGERS, job_line, quiet_per_request_loggers
+from aigc_workers.logs import (
+    PER_REQUEST_LOGGERS,
+    URL_LOGGERS,
+    MaskCredentials,
+    job_line,
+    mask_request_urls,
+    quiet_per_request_loggers,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -37,12 +44,51 @@ def test_debug_keeps_them():
     assert all(logging.getLogger(name).level == logging.NOTSET for name in PER_REQUEST_LOGGERS)
 
 
-def test_the_job_line_names_the_job_and_its_outcome_not_its_content():
+def test_request_urls_are_masked_at_debug(caplog):
+    try:
+        mask_request_urls()
+        mask_request_urls()  # once per logger however often logging is set up
+        with caplog.at_level(logging.DEBUG, logger="httpx2"):
+            logging.getLogger("httpx2").info('HTTP Request: POST %s "%s"',
+                                             "http://aigc:hunter2@vllm/v1", "HTTP/1.1 200 OK")
+        assert caplog.messages == ['HTTP Request: POST http://***@vllm/v1 "HTTP/1.1 200 OK"']
+        assert all(len(logging.getLogger(name).filters) == 1 for name in URL_LOGGERS)
+    finally:
+        for name in URL_LOGGERS:
+            for found in logging.getLogger(name).filters[:]:
+                if isinstance(found, MaskCredentials):
+                    logging.getLogger(name).removeFilter(found)
+
+
+def failed(kind: str, message: str, problems: list[Problem] | None = None) -> Result:
     prov = Provenance(generator="news.article", plugin="news", plugin_version="1",
                       model="vllm", attempts=2)
     prov.timings.total_ms = 812.4
-    result = Result(job_id="j-1", status="failed", text="secret draft", provenance=prov,
-                    error=ErrorInfo(kind="validation", message="headline: too long"))
+    return Result(job_id="j-1", status="failed", text="secret draft", provenance=prov,
+                  error=ErrorInfo(kind=kind, message=message), problems=problems or [])
+
+
+def test_the_job_line_names_the_job_and_its_outcome_not_its_content():
+    result = failed("validation", "the output still had problems after 2 attempt(s)",
+                    [Problem(field="headline", message="'Secret draft' is too long",
+                             code="too_long")])
     assert job_line(result, 815.0) == (
         "job j-1 news.article on vllm: failed in 815 ms (engine 812 ms, 2 model attempts): "
-        "validation: headline: too long")
+        "validation: the output still had problems after 2 attempt(s); "
+        "problems: headline (too_long)")
+
+
+def test_messages_that_quote_the_input_are_left_out_problems_are_named():
+    problems = [Problem(field=f"input.k{i}", message=f"got 'private {i}'") for i in range(7)]
+    line = job_line(failed("invalid_input", "invalid input: got 'private'", problems), 1.0)
+    assert line.endswith(": invalid_input; problems: input.k0 (invalid), input.k1 (invalid), "
+                         "input.k2 (invalid), input.k3 (invalid), input.k4 (invalid) and 2 more")
+    assert "private" not in line
+
+
+def test_a_logged_message_is_one_masked_line():
+    line = job_line(failed("model", "http://u:pw@h/v1: refused\nforged line"), 1.0)
+    assert line.endswith(": model: http://***@h/v1: refused forged line")
+    line = job_line(failed("invalid_input", "x", [Problem(field="input.a\nforged", message="")]),
+                    1.0)
+    assert line.endswith("problems: input.a forged (invalid)")

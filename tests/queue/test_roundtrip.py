@@ -46,8 +46,8 @@ def test_a_job_round_trips_through_redis_and_a_worker_on_the_embedded_model(
     result = client.result(job_id, timeout=240)
 
     prov = result.provenance
-    assert (result.job_id, prov.backend, prov.model_id) == (job.id, "local",
-                                                            "SmolLM2-135M-Instruct")
+    assert (result.job_id, prov.backend, prov.model_id) == (
+        job.id, "llama_cpp", "SmolLM2-135M-Instruct")
     assert prov.usage.completion_tokens > 0
     if result.ok:
         assert "ada" in result.text.lower()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 import ssl
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +14,7 @@ from aigc_core.config import load_settings
 from aigc_workers.app import create_app
 from aigc_workers.client import Client
 from aigc_workers.settings import QueueSettings, queue_settings
-from tests.queue.conftest import RedisServer
+from tests.queue.conftest import REDIS_PASSWORD, RedisServer
 
 
 def test_defaults_are_a_safe_fleet():
@@ -89,24 +86,6 @@ def test_a_worker_refuses_a_fleet_config_that_would_redeliver_running_jobs(
     assert "queue.visibility_timeout (10s) must be at least" in refused.log()
 
 
-@pytest.fixture
-def secure_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    """Redis with TLS only and a password, as on an untrusted network."""
-    directory = tmp_path_factory.mktemp("tls_redis")
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
-    server = RedisServer(directory, tls=True, args=(
-        "--tls-cert-file", str(cert), "--tls-key-file", str(key), "--tls-ca-cert-file",
-        str(cert), "--tls-auth-clients", "no", "--requirepass", "s3cret"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop(signal.SIGKILL)
-
-
 @pytest.mark.e2e
 @pytest.mark.timeout(120)
 def test_jobs_run_over_tls_with_redis_auth(
@@ -115,8 +94,8 @@ def test_jobs_run_over_tls_with_redis_auth(
 ):
     queue_config.update(redis_url=secure_redis.url, password_env="AIGC_TEST_REDIS_PW",
                         ssl_ca_certs=str(secure_redis.directory / "cert.pem"))
-    worker(pool="threads", env={"AIGC_TEST_REDIS_PW": "s3cret"})
-    monkeypatch.setenv("AIGC_TEST_REDIS_PW", "s3cret")
+    worker(pool="threads", env={"AIGC_TEST_REDIS_PW": REDIS_PASSWORD})
+    monkeypatch.setenv("AIGC_TEST_REDIS_PW", REDIS_PASSWORD)
     with Client(queue_settings()) as client:
         job_id = client.submit(Job(generator="qtest.work", model="qtest",
                                    input={"text": "over tls"}))

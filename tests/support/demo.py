@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aigc_core import Generator, Problem
 from aigc_core.checks import max_length
+from aigc_core.gates import GateExemption
 
 
 class TaglineInput(BaseModel):
@@ -65,4 +66,11 @@ ECHO = Generator(
     input_model=EchoInput,
     prompt="demo/echo.j2",
     template_sources={"demo/echo.j2": "Repeat exactly: {{ text }}"},
+    # Its tests' model servers answer with the prompt: repeating it is this generator's job.
+    gate_exemptions=(GateExemption("prompt_echo", "*", "an echo repeats its prompt"),),
 )
+
+
+# The config of the test plugin's echo backend (tests' ``hello_plugin``), which answers with
+# the prompt itself: the prompt echo gate would fail every job.
+ECHO_MODEL = '[models.default]\nbackend = "echo"\n[gates]\noff = ["prompt_echo"]\n'

@@ -1,0 +1,58 @@
+"""What the ledger is given: for one job, what is new about it.
+
+A record is written once and never changed: writing the same record again (a writer that
+crashed after its commit and before acknowledging its batch, an outbox entry delivered twice)
+adds nothing. Jobs and results are keyed by job id, events by ``key``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ..jobs import Job, Result
+
+EventKind = Literal["queued", "started", "retrying", "succeeded", "failed", "cancelled"]
+Source = Literal["inline", "queue"]
+
+
+class LedgerEvent(BaseModel):
+    """One change of a job's state.
+
+    >>> LedgerEvent(key="1733390000000-0", kind="started", at=now, detail={"worker": "gpu1:41"})
+    """
+
+    key: str = Field(min_length=1, max_length=200,
+                     description="Unique per event: the outbox entry's id, or job id and kind "
+                                 "for inline runs. A second write of the same key is ignored.")
+    kind: EventKind
+    at: datetime
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class LedgerRecord(BaseModel):
+    """What is new about one job: the job itself (first seen), its result (once final), and
+    events, any of them.
+
+    >>> LedgerRecord(job_id=job.id, job=job, result=result, source="inline",
+    ...              events=[LedgerEvent(key=f"{job.id}:succeeded", kind="succeeded", at=now)])
+    """
+
+    job_id: str
+    job: Job | None = None
+    source: Source = "inline"
+    submitter: str | None = Field(None, description="The API key name that submitted the job.")
+    result: Result | None = None
+    events: list[LedgerEvent] = Field(default_factory=list)
+
+
+def inline_record(job: Job, result: Result) -> LedgerRecord:
+    """The record of a job run in this process: job, result and its start and end."""
+    provenance = result.provenance
+    return LedgerRecord(
+        job_id=job.id, job=job, result=result, source="inline",
+        events=[LedgerEvent(key=f"{job.id}:started", kind="started", at=provenance.started_at),
+                LedgerEvent(key=f"{job.id}:{result.status}", kind=result.status,
+                            at=provenance.finished_at or provenance.started_at)])

@@ -1,0 +1,101 @@
+"""Writing records: one transaction per batch, every row inserted unless its key is there.
+
+Idempotent by construction: jobs and results are keyed by job id, events by their key, and a
+row already present is left as it is (``ON CONFLICT DO NOTHING``). Records are never updated:
+a correction is a new event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from ..jobs import Job, Result, utcnow
+from ..labelling import METADATA_KEY as LABEL_KEY
+from . import schema
+from .records import LedgerRecord
+
+#: An INSERT that skips rows whose key exists, by dialect name.
+_INSERT: dict[str, Callable[[Table], Any]] = {"sqlite": sqlite.insert,
+                                              "postgresql": postgresql.insert}
+
+#: Characters of a result that full-text search reads: an article, not a book.
+SEARCH_CHARS = 100_000
+
+
+def write(connection: Connection, records: Iterable[LedgerRecord]) -> None:
+    """Insert what is new in ``records`` (call inside a transaction)."""
+    jobs: dict[str, dict[str, Any]] = {}
+    results: dict[str, dict[str, Any]] = {}
+    events: dict[str, dict[str, Any]] = {}
+    for record in records:
+        if record.job is not None:
+            jobs.setdefault(record.job_id, _job_row(record, record.job))
+        if record.result is not None:
+            # A result whose job was never recorded (the ledger turned on while it ran): the
+            # job as its provenance knows it, so the result is kept and listed.
+            jobs.setdefault(record.job_id, _job_from_result(record, record.result))
+            results.setdefault(record.job_id, _result_row(record.result))
+        for event in record.events:
+            events.setdefault(event.key, {"key": event.key, "job_id": record.job_id,
+                                          "kind": event.kind, "at": event.at,
+                                          "detail": event.detail})
+    dialect = connection.dialect.name
+    # Jobs first: results refer to them.
+    for table, rows in ((schema.jobs, jobs), (schema.results, results), (schema.events, events)):
+        if rows:
+            statement: Insert = _INSERT[dialect](table).on_conflict_do_nothing()
+            connection.execute(statement, list(rows.values()))
+
+
+def _job_row(record: LedgerRecord, job: Job) -> dict[str, Any]:
+    created = min((event.at for event in record.events), default=None)
+    if created is None and record.result is not None:
+        created = record.result.provenance.started_at
+    return {"job_id": job.id, "generator": job.generator, "model": job.model,
+            "input": job.input, "options": job.options.model_dump(mode="json",
+                                                                  exclude_none=True),
+            "idempotency_key": job.idempotency_key, "metadata": job.metadata,
+            "submitter": record.submitter, "source": record.source,
+            "created_at": created or utcnow()}
+
+
+def _job_from_result(record: LedgerRecord, result: Result) -> dict[str, Any]:
+    provenance = result.provenance
+    return _job_row(record, Job(id=result.job_id, generator=provenance.generator,
+                                model=provenance.model, options=provenance.options))
+
+
+def _result_row(result: Result) -> dict[str, Any]:
+    provenance = result.provenance
+    return {
+        "job_id": result.job_id, "status": result.status, "output": result.output,
+        "text": result.text, "problems": [p.model_dump(mode="json") for p in result.problems],
+        "error": result.error.model_dump(mode="json") if result.error else None,
+        "provenance": provenance.model_dump(mode="json"),
+        "label": result.metadata.get(LABEL_KEY), "plugin": provenance.plugin,
+        "plugin_version": provenance.plugin_version, "model_id": provenance.model_id,
+        "search_text": search_text(result),
+        "finished_at": provenance.finished_at or provenance.started_at,
+        "cache_key": provenance.cache_key if result.status == "succeeded" else None,
+    }
+
+
+def search_text(result: Result) -> str:
+    """What full-text search reads of a result: its text and every string of its output."""
+    parts = [result.text or ""]
+    stack: list[Any] = [result.output]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, dict):
+            stack.extend(reversed(list(value.values())))
+        elif isinstance(value, list):
+            stack.extend(reversed(value))
+    return "\n".join(part for part in parts if part)[:SEARCH_CHARS]
+
