@@ -6,7 +6,6 @@ loaded at start-up (so the first request does not pay for it).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -30,14 +29,11 @@ queues the Python client uses, and read the same results. See docs/http-api.md."
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     gateway: Gateway = app.state.gateway
     await run_in_threadpool(lambda: gateway.client.engine)  # load plugins once, now
-    watcher = asyncio.create_task(gateway.watcher.run())
+    gateway.watcher.start()
     try:
         yield
     finally:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-        await gateway.watcher.aclose()
+        await gateway.watcher.stop()
         gateway.close()
 
 

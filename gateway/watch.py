@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds the listener waits for a message before it looks for new jobs to subscribe to.
 _LISTEN_TICK = 0.05
+#: Seconds ``stop`` waits for the loops and the listener's connection to close.
+STOP_GRACE = 5.0
 
 
 class Subscription:
@@ -62,6 +64,7 @@ class Watcher:
         self._jobs_changed = 0
         self._wake = asyncio.Event()
         self._nudge = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     @contextlib.contextmanager
     def watch(self, job_id: str) -> Iterator[Subscription]:
@@ -80,9 +83,31 @@ class Watcher:
                 del self._subscriptions[job_id]
                 self._jobs_changed += 1
 
-    async def aclose(self) -> None:
-        if self.listener is not None:
-            await self.listener.aclose()
+    def start(self) -> None:
+        """Run the loops in the background until ``stop``."""
+        self._task = asyncio.create_task(self.run())
+
+    async def stop(self, grace: float = STOP_GRACE) -> bool:
+        """Cancel the loops and close the listener, waiting at most ``grace`` seconds: a
+        process that is shutting down must not hang on Redis. Closing a pub/sub connection
+        is shielded from cancellation inside redis-py and was seen to wait forever once in
+        CI, so what is still running after ``grace`` is left to the dying event loop.
+        Whether everything stopped in time."""
+        async def close() -> None:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+            if self.listener is not None:
+                await self.listener.aclose()
+
+        closing = asyncio.create_task(close())
+        done, _ = await asyncio.wait({closing}, timeout=grace)
+        if not done:
+            log.warning("the job watcher did not stop within %ss; leaving it behind", grace)
+            return False
+        closing.result()
+        return True
 
     async def run(self) -> None:
         """Poll until cancelled; idle (no Redis traffic) while nobody waits."""

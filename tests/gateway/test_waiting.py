@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import threading
@@ -11,7 +12,11 @@ from contextlib import contextmanager
 
 import pytest
 from fastapi.testclient import TestClient
+from redis.asyncio import Redis as AsyncRedis
 
+from aigc_core.config import Settings
+from aigc_gateway.watch import Watcher
+from aigc_workers.client import Client
 from aigc_workers.store import Store
 
 from .conftest import auth, succeed
@@ -170,3 +175,30 @@ class TestCompletionsWakeLongPolls:
                                headers=auth("alice"))
         assert response.json()["result"]["text"] == "after a restart"
 
+
+class NeverCloses(AsyncRedis):
+    """A listener whose close never finishes, as redis-py's shielded pub/sub teardown once
+    did in CI (the gateway's shutdown then hung until the test timed out)."""
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        await asyncio.Event().wait()
+
+
+@pytest.mark.parametrize(("listener", "stopped"), [(AsyncRedis, True), (NeverCloses, False)])
+def test_stopping_the_watcher_takes_at_most_its_grace(settings: Settings, listener: type,
+                                                      stopped: bool):
+    async def run() -> tuple[bool, float]:
+        client = Client(settings)
+        watcher = Watcher(client, 0.05, listener.from_url(settings.queue["redis_url"]))
+        watcher.start()
+        try:
+            with watcher.watch("some-job"):
+                await asyncio.sleep(0.3)  # subscribed and polling
+            began = time.monotonic()
+            return await watcher.stop(grace=0.5), time.monotonic() - began
+        finally:
+            client.close()
+
+    result, took = asyncio.run(run())
+    assert result is stopped
+    assert took < 0.5 + 0.5
