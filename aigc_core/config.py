@@ -35,6 +35,7 @@ from .gates.settings import GateSettings
 from .ledger.settings import LedgerSettings
 from .options import GenerationOptions
 from .problems import from_validation_error
+from .review.settings import ReviewSettings
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -88,6 +89,9 @@ class Settings(BaseSettings):
     ledger: LedgerSettings = Field(
         default_factory=LedgerSettings,
         description="The [ledger] table: where jobs and results are recorded.")
+    review: ReviewSettings = Field(
+        default_factory=ReviewSettings,
+        description="The [review] table: which jobs wait for a person (docs/review.md).")
 
     _split = field_validator("template_dirs", "enable_plugins", "disable_plugins", mode="before")(
         _split_list

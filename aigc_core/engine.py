@@ -83,7 +83,8 @@ class Engine:
         # Inline runs go to the ledger (``ledger.log``); workers pass record=False, their jobs
         # reach it through the queue's outbox.
         self.ledger = EngineLedger(self.settings.ledger,
-                                   self.settings.ledger.log if record is None else record)
+                                   self.settings.ledger.log if record is None else record,
+                                   self.settings.review)
         self.host: PluginHost = load_plugins(
             enable=self.settings.enable_plugins,
             disable=self.settings.disable_plugins,
@@ -269,6 +270,25 @@ class Engine:
         result.status, result.output, result.text = "succeeded", earlier.output, earlier.text
         prov.templates, prov.cached_from = templates, earlier.job_id
         return True
+
+    def check_output(self, job: Job, answer: dict[str, Any] | str) -> list[Problem]:
+        """The problems of an output a person wrote for ``job`` (a review's edit), found as a
+        model's answer is checked: parsed into the generator's output model, then its
+        validators, the ``validate_output`` hooks and the content gates (which compare with
+        the job's rendered prompt). No model is called.
+
+        >>> engine.check_output(job, {"headlines": ["Night trams return to Northgate"]})
+        []
+        """
+        context = self._context(job)
+        self._prepare(context)
+        parts = self._parts(context)
+        self._render(context, parts[0])
+        text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+        output, problems = repair.parse_output(text, context.generator.output_model)
+        if problems:
+            return problems
+        return self._check(context, parts[0] if len(parts) == 1 else context.data, output)
 
     def render(self, job: Job) -> list[list[Message]]:
         """The messages a job would send, one list per part (chunked generators have several),

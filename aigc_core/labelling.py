@@ -65,6 +65,15 @@ def attach(result: Any, explicit: ExplicitLabel, implicit: dict[str, Any]) -> No
     result.metadata[METADATA_KEY] = {"explicit": explicit.model_dump(), "implicit": implicit}
 
 
+def record_edit(result: Any, editor: str, at: str, revision: int) -> None:
+    """Note in a result's labels that a person edited it: the labels stay (an edited text is
+    still AI-generated content), and their metadata says who changed it, when, in which
+    revision."""
+    labels = (getattr(result, "metadata", None) or {}).get(METADATA_KEY)
+    if labels is not None:
+        labels["edited"] = {"by": editor, "at": at, "revision": revision}
+
+
 def explicit_label(result: Any) -> ExplicitLabel | None:
     """The visible label of a ``Result`` (or anything with ``metadata``), or None when it was
     not labelled. A label that is there but malformed is an error: an export must not lose it

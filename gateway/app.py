@@ -18,7 +18,7 @@ from aigc_core.plugins import aigc_version
 from . import errors
 from .body_limit import BodyLimit
 from .metrics import RequestMetrics
-from .routes import generators, health, history, jobs, metrics
+from .routes import generators, health, history, jobs, metrics, review
 from .service import Gateway
 
 DESCRIPTION = """Queue aigc jobs over HTTP, from services in any language, onto the same
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.gateway = gateway
     errors.install(app)
-    for module in (generators, jobs, history, health, metrics):
+    for module in (generators, jobs, history, review, health, metrics):
         app.include_router(module.router)
     # Outermost first: count every request, then refuse oversized bodies.
     app.add_middleware(BodyLimit, max_bytes=gateway.settings.max_body_bytes)

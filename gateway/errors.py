@@ -157,10 +157,13 @@ def install(app: FastAPI) -> None:
 _MEANINGS = {
     400: "The body could not be read as text (code bad_request).",
     401: "No API key, or one the gateway does not know (code unauthorized).",
-    403: "The key may not use a generator of the request (code forbidden).",
+    403: "The key may not use a generator of the request, or may not review (code "
+         "forbidden).",
     404: "No such job for this key (code not_found).",
-    409: "The job had already finished (code conflict), or the ledger has not recorded it "
-         "yet (code not_recorded; retry after Retry-After seconds).",
+    409: "The job had already finished, or its review was decided meanwhile (code "
+         "conflict); the ledger has not recorded it yet (code not_recorded; retry after "
+         "Retry-After seconds); it is not under review (code not_under_review); or its "
+         "review's state refuses the decision (code decision_refused).",
     413: "The body is over the gateway's size limit (code payload_too_large).",
     422: "The request, or a job's input, is invalid; problems name each field (code "
          "invalid_request: the request's shape; invalid_input: a job's content).",

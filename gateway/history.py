@@ -14,8 +14,15 @@ from datetime import datetime
 from typing import TypeVar
 
 from aigc_core.config import Settings
-from aigc_core.errors import AigcError
-from aigc_core.ledger import Filters, JobRecord, Ledger, LedgerEntry
+from aigc_core.errors import ConfigError
+from aigc_core.ledger import (
+    Filters,
+    JobRecord,
+    Ledger,
+    LedgerEntry,
+    LedgerOutdated,
+    LedgerUnavailable,
+)
 
 from .auth import Caller
 from .errors import ApiError, not_found
@@ -24,6 +31,8 @@ T = TypeVar("T")
 
 #: Seconds a client should wait before asking again when the ledger is down.
 _RETRY = 5
+#: What a ledger that cannot be used raises (its url, its server, its schema).
+_UNAVAILABLE = (ConfigError, LedgerUnavailable, LedgerOutdated)
 
 
 def encode_cursor(entry: LedgerEntry) -> str:
@@ -57,33 +66,36 @@ class History:
                 self._ledger = Ledger.open(self.settings)
             return self._ledger
 
-    def _read(self, read: Callable[[Ledger], T]) -> T:
+    def read(self, read: Callable[[Ledger], T]) -> T:
+        """``read(ledger)``; 503 when the ledger cannot be opened or read."""
         try:
             return read(self._open())
-        except AigcError as exc:
+        except _UNAVAILABLE as exc:
             # The detail names the database and the setting: the operator's, not the client's.
             raise ApiError(503, "unavailable", f"the ledger cannot be read: {exc}",
                            headers={"Retry-After": str(_RETRY)}) from None
 
-    def page(self, caller: Caller, filters: Filters) -> tuple[list[LedgerEntry], str | None]:
-        """Jobs matching ``filters`` that ``caller`` may see, and the next page's cursor."""
-        if not caller.config.see_all_jobs:
+    def page(self, caller: Caller, filters: Filters,
+             every_key: bool = False) -> tuple[list[LedgerEntry], str | None]:
+        """Jobs matching ``filters`` that ``caller`` may see (every key's with
+        ``every_key``: a reviewer's queue), and the next page's cursor."""
+        if not (every_key or caller.config.see_all_jobs):
             filters = filters.model_copy(update={"submitter": caller.name})
-        entries = self._read(lambda ledger: ledger.list(filters))
+        entries = self.read(lambda ledger: ledger.list(filters))
         more = len(entries) == filters.limit
         return entries, encode_cursor(entries[-1]) if entries and more else None
 
-    def record(self, caller: Caller, job_id: str) -> JobRecord:
-        """One job's whole record; 404 for an unknown job or another key's, 409 for one the
-        ledger has not recorded yet."""
-        record = self._read(lambda ledger: ledger.show(job_id))
+    def record(self, caller: Caller, job_id: str, every_key: bool = False) -> JobRecord:
+        """One job's whole record; 404 for an unknown job or another key's (unless
+        ``every_key``), 409 for one the ledger has not recorded yet."""
+        record = self.read(lambda ledger: ledger.show(job_id))
         if record is None:
             self._in_store(caller, job_id)
             # The outbox is eventually consistent: the job exists, its record comes soon.
             raise ApiError(409, "not_recorded", f"job {job_id!r} is not in the ledger yet: the "
                            "ledger's writer (aigc ledger-sync) records it shortly; retry",
                            headers={"Retry-After": "1"})
-        if not (caller.config.see_all_jobs or record.submitter == caller.name):
+        if not (every_key or caller.config.see_all_jobs or record.submitter == caller.name):
             raise not_found(job_id)
         return record
 

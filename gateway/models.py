@@ -135,8 +135,10 @@ class Health(BaseModel):
 
 
 class JobHistoryPage(BaseModel):
-    """One page of ``GET /v1/jobs``: recorded jobs, newest first."""
+    """One page of recorded jobs, newest first: ``GET /v1/jobs`` and the review queue,
+    ``GET /v1/review``."""
 
     jobs: list[LedgerEntry]
     next_cursor: str | None = Field(
         None, description="Pass as ?cursor= for the next (older) page; null on the last.")
+

@@ -31,6 +31,7 @@ from .metrics import GatewayMetrics
 from .models import JobRequest, JobView
 from .owners import Owners
 from .ratelimit import RateLimiter
+from .review import Reviews
 from .settings import gateway_settings
 from .watch import Watcher
 
@@ -76,6 +77,7 @@ class Gateway:
                                                    **(queue.ssl_options() or {})))
         self.metrics = GatewayMetrics(self.queue_lengths)
         self.history = History(settings, self.view)
+        self.reviews = Reviews(self.history, self.client, self.resubmit)
         # Without retries (redis-py's own included): a probe must answer now, not after an
         # outage or a refusal.
         self._probe = Redis.from_url(queue.connection_url(), retry=Retry(NoBackoff(), 0),
@@ -131,6 +133,12 @@ class Gateway:
         statuses = self.client.statuses(ids)
         return [Submitted(self.view_of(status), owner != job.id)
                 for job, owner, status in zip(jobs, ids, statuses, strict=True)]
+
+    def resubmit(self, owner: str, job: Job) -> str:
+        """Queue a job made here (a reviewer's regenerate) as ``owner``'s, as ``submit``
+        would: the key sees it, and the ledger records it as theirs."""
+        self.owners.claim([job.id], owner)
+        return self.client.submit_checked([job], submitter=owner)[0]
 
     def _jobs(self, caller: Caller, requests: list[tuple[JobRequest, str | None]],
               fields: list[str]) -> list[Job]:

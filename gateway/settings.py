@@ -61,6 +61,10 @@ class ApiKeyConfig(BaseModel):
     see_all_jobs: bool = Field(
         False, description="May read and cancel every job (an operator's dashboard); "
                            "otherwise only the jobs submitted with this key.")
+    reviewer: bool = Field(
+        False, description="May read the review queue and decide on any job under review "
+                           "(approve, reject, edit, regenerate); decisions are recorded "
+                           "under the key's name (docs/review.md).")
 
     @model_validator(mode="after")
     def _one_source(self) -> ApiKeyConfig:

@@ -202,7 +202,7 @@ class Client:
                         final[status.id] = status.state
                         settled[status.id] = (None if status.state == "cancelled"
                                               else self.store.result(status.id))
-                    elif parent in final and final[parent] != "succeeded":
+                    elif parent in final and not _continued(settled[parent]):
                         final[status.id] = "skipped"  # its parent failed: it will never exist
                         settled[status.id] = None
                 if progress is not None and len(settled) > before:
@@ -220,3 +220,8 @@ class Client:
                 completions.wait(pause if timeout is None else min(pause, timeout - waited))
                 pause = min(_POLL_MAX, pause * 1.5)
 
+
+def _continued(parent: Result | None) -> bool:
+    """Whether a chain went on after this step: workers continue after a succeeded result,
+    whatever review then makes of it (its job may be awaiting_review)."""
+    return parent is not None and parent.status == "succeeded"

@@ -11,9 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-#: States a job moves through; the last three are final.
-JobState = Literal["unknown", "queued", "started", "retrying", "succeeded", "failed", "cancelled"]
-FINAL_STATES = frozenset({"succeeded", "failed", "cancelled"})
+#: States a job moves through. From succeeded on they are final: the run is over and its
+#: result stored. A job under required review ends its run awaiting_review, and a reviewer
+#: then approves or rejects it (docs/review.md).
+JobState = Literal["unknown", "queued", "started", "retrying", "succeeded", "failed", "cancelled",
+                   "awaiting_review", "approved", "rejected"]
+FINAL_STATES = frozenset({"succeeded", "failed", "cancelled", "awaiting_review", "approved",
+                          "rejected"})
 
 
 class JobStatus(BaseModel):

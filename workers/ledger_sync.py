@@ -51,6 +51,7 @@ def _event(entry_id: str, fields: dict[str, str], **detail: Any) -> LedgerEvent:
 def _queued(entry_id: str, fields: dict[str, str]) -> LedgerRecord:
     return LedgerRecord(job_id=fields["job_id"], job=Job.model_validate_json(fields["job"]),
                         source="queue", submitter=fields.get("submitter") or None,
+                        review=fields.get("review") or "off",
                         events=[_event(entry_id, fields)])
 
 
@@ -60,7 +61,9 @@ def _delivery(entry_id: str, fields: dict[str, str]) -> LedgerRecord:
 
 
 def _finished(entry_id: str, fields: dict[str, str]) -> LedgerRecord:
-    detail = {"dead_letter": True} if fields.get("dead_letter") else {}
+    detail: dict[str, Any] = {"dead_letter": True} if fields.get("dead_letter") else {}
+    if fields.get("review"):
+        detail["review"] = fields["review"]
     return LedgerRecord(job_id=fields["job_id"], source="queue",
                         result=Result.model_validate_json(fields["result"]),
                         events=[_event(entry_id, fields, **detail)])
@@ -74,7 +77,8 @@ def _cancelled(entry_id: str, fields: dict[str, str]) -> LedgerRecord:
 #: How each kind of outbox entry (ledger_outbox.lua) becomes a record.
 _RECORD: dict[str, Callable[[str, dict[str, str]], LedgerRecord]] = {
     "queued": _queued, "started": _delivery, "retrying": _delivery,
-    "succeeded": _finished, "failed": _finished, "cancelled": _cancelled,
+    "succeeded": _finished, "failed": _finished, "awaiting_review": _finished,
+    "cancelled": _cancelled,
 }
 
 

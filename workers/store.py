@@ -4,7 +4,8 @@ Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after the
 
 - ``P:job:ID`` (hash): ``state``, ``generator``, ``model``, ``queue``, ``attempts``,
   ``worker``, ``last_error``, ``dead_letter``, ``submitted_at``, ``started_at``,
-  ``finished_at``, ``continued``.
+  ``finished_at``, ``continued``; ``review`` and ``review_failed`` for a job under review
+  (docs/review.md), ``reviewed_at`` once a reviewer decided.
 - ``P:result:ID``: the Result JSON. Written with ``SET NX``: the first stored result wins, so a
   job delivered twice never has two results, and the second delivery returns the first's.
 - ``P:idem:KEY``: the id of the job first submitted with idempotency key ``KEY``.
@@ -22,8 +23,9 @@ Keys (``P`` is ``queue.prefix``; all expire ``result_expires`` seconds after the
   ignores its result: Celery would read the key and write it again, two more round trips).
 
 Every change of state is one Lua script (``lua/register_job.lua``, ``begin_delivery.lua``,
-``finish_job.lua``, ``cancel_job.lua``), so concurrent workers, clients and cancels never see
-half an update (e.g. a cancel and a finishing worker race; exactly one of them wins).
+``finish_job.lua``, ``cancel_job.lua``, ``review_job.lua``), so concurrent workers, clients
+and cancels never see half an update (e.g. a cancel and a finishing worker race; exactly one
+of them wins).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
 from aigc_core import Job, Result
+from aigc_core.review.settings import ReviewSettings
 
 from . import credentials, deferred, lua
 from .job_state import DeadLetter, JobStatus
@@ -89,6 +92,11 @@ def _parse_status(job_id: str, row: dict[bytes, bytes]) -> JobStatus:
     return JobStatus(id=job_id, **{k: v for k, v in fields.items() if k in JobStatus.model_fields})
 
 
+def _review_args(review: ReviewSettings, job: Job, submitter: str | None) -> list[str]:
+    mode = review.mode_for(job.generator, job.model, submitter)
+    return ["" if mode == "off" else mode, "1" if review.failed else ""]
+
+
 @dataclass(frozen=True)
 class Begin:
     """What a delivery should do: ``run`` the job, or not (``done``/``cancelled``/``dead``)."""
@@ -117,6 +125,7 @@ class Store:
         self._begin = lua.register(redis, "begin_delivery")
         self._finish = lua.register(redis, "finish_job")
         self._cancel = lua.register(redis, "cancel_job")
+        self._review = lua.register(redis, "review_job")
 
     def _job_key(self, job_id: str) -> str:
         return f"{self.prefix}:job:{job_id}"
@@ -138,19 +147,22 @@ class Store:
         return f"{prefix}:ledger"
 
     # -- submit side ----------------------------------------------------------------------
-    def register(self, entries: list[tuple[Job, str, str]],
-                 submitter: str | None = None) -> list[str]:
+    def register(self, entries: list[tuple[Job, str, str]], submitter: str | None = None,
+                 review: ReviewSettings | None = None) -> list[str]:
         """For each ``(job, queue, envelope)``: record the job as queued and push its message
         ``envelope`` (envelope.py) onto the Redis list ``queue``, atomically, all in one round
         trip. Returns, per job, the id owning its idempotency key: another job's if an
         earlier submit took the key (then nothing was queued for it). ``submitter`` (an API
-        key's name) goes to the ledger with the jobs."""
+        key's name) goes to the ledger with the jobs; ``review`` decides each job's review
+        mode, kept with it (its run then ends ``awaiting_review`` under required review)."""
+        review = review or ReviewSettings()
         calls = [
             ([self._job_key(job.id),
               f"{self.prefix}:idem:{job.idempotency_key}" if job.idempotency_key else "", queue,
               self.outbox],
              [job.id, envelope, job.generator, job.model, queue, _now(), self.ttl,
-              job.model_dump_json() if self.outbox else "", self.outbox_max, submitter or ""])
+              job.model_dump_json() if self.outbox else "", self.outbox_max, submitter or "",
+              *_review_args(review, job, submitter)])
             for job, queue, envelope in entries
         ]
         if len(calls) == 1:
@@ -204,6 +216,16 @@ class Store:
         if outcome == "stored":
             return Finish(outcome, result)
         return Finish(outcome, Result.model_validate_json(payload) if payload else None)
+
+    def review(self, job_id: str, state: str, result: Result | None = None) -> bool:
+        """Record a reviewer's decision (approved, rejected) on the job, with the result to
+        publish when an edit replaced the model's; waiting clients wake. Whether the store
+        still held the job (an expired one lives on in the ledger only)."""
+        return bool(self._review(
+            keys=[self._job_key(job_id), self._result_key(job_id), self.done_channel(job_id),
+                  celery_result_key(job_id)],
+            args=[state, result.model_dump_json() if result is not None else "", _now(),
+                  job_id]))
 
     def continued(self, job_id: str) -> bool:
         """Whether the job's follow-up steps were enqueued (by an earlier delivery)."""

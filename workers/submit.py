@@ -50,7 +50,7 @@ def enqueue(app: AigcCelery, store: Store, jobs: list[Job],
     for job in jobs:
         queue = app.queue_settings.queue_name(job.model)
         entries.append((job, queue, envelope(app, job.id, message_kwargs(job, then), queue)))
-    return store.register(entries, submitter)
+    return store.register(entries, submitter, app.aigc_settings.review)
 
 
 def chain_tree(root: str, steps: list[Step]) -> dict[str, str | None]:

@@ -13,12 +13,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, exists, or_, select
 
 from ..jobs import Job, Result
+from ..review.models import OPEN_STATES, Review, ReviewState
 from . import schema, search
 from .records import LedgerEvent
 
 State = Literal["succeeded", "failed", "cancelled", "unfinished"]
 
-_jobs, _results, _events = schema.jobs, schema.results, schema.events
+_jobs, _results, _events, _reviews = schema.jobs, schema.results, schema.events, schema.reviews
 
 
 class Filters(BaseModel):
@@ -33,6 +34,8 @@ class Filters(BaseModel):
     model: str | None = None
     plugin: str | None = None
     state: State | None = None
+    review: ReviewState | None = Field(None, description="Only jobs whose review is in this "
+                                                         "state (the review queue).")
     idempotency_key: str | None = None
     submitter: str | None = None
     labelled: bool | None = Field(None, description="Only results with (True) or without "
@@ -72,6 +75,7 @@ class LedgerEntry(BaseModel):
     plugin: str | None
     source: str
     submitter: str | None
+    review: ReviewState | None = Field(None, description="The job's review state, if any.")
     text: str | None = Field(description="The result's text, or its search text, cut short.")
 
 
@@ -84,6 +88,7 @@ class JobRecord(BaseModel):
     created_at: datetime
     result: Result | None
     events: list[LedgerEvent]
+    review: Review | None = None
 
 
 def _cancelled() -> ColumnElement[bool]:
@@ -105,6 +110,9 @@ def _conditions(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
     found = [column == value for column, value in equal.items() if value is not None]
     if filters.state:
         found.append(_STATE[filters.state]())
+    if filters.review:
+        found.append(exists().where(_reviews.c.job_id == _jobs.c.job_id,
+                                    _reviews.c.state == filters.review))
     if filters.labelled is not None:
         labelled = _results.c.label.is_not(None)
         found.append(labelled if filters.labelled else ~labelled)
@@ -125,7 +133,9 @@ def _listing(filters: Filters, dialect: str) -> Select[Any]:
     return (select(_jobs.c.job_id, _jobs.c.generator, _jobs.c.model, _jobs.c.created_at,
                    _jobs.c.source, _jobs.c.submitter, _results.c.status, _results.c.plugin,
                    _results.c.finished_at, _results.c.text, _results.c.search_text,
-                   _cancelled().label("cancelled"))
+                   _cancelled().label("cancelled"),
+                   select(_reviews.c.state).where(_reviews.c.job_id == _jobs.c.job_id)
+                   .scalar_subquery().label("review"))
             .select_from(_jobs.outerjoin(_results, _results.c.job_id == _jobs.c.job_id))
             .where(*_conditions(filters, dialect))
             .order_by(_jobs.c.created_at.desc(), _jobs.c.job_id.desc())
@@ -140,7 +150,7 @@ def listing(connection: Connection, filters: Filters) -> list[LedgerEntry]:
         state=row["status"] or ("cancelled" if row["cancelled"] else "unfinished"),
         created_at=utc(row["created_at"]), finished_at=utc(row["finished_at"]),
         plugin=row["plugin"],
-        source=row["source"], submitter=row["submitter"],
+        source=row["source"], submitter=row["submitter"], review=row["review"],
         text=(row["text"] or row["search_text"] or None)) for row in rows]
 
 
@@ -180,16 +190,20 @@ def _result(row: Any) -> Result:
 
 
 def prune(connection: Connection, older_than: datetime, batch: int = 5_000) -> int:
-    """Delete jobs created before ``older_than`` with their results and events, ``batch``
-    jobs per statement (a long transaction would hold locks the writer needs). Returns how
-    many jobs went."""
+    """Delete jobs created before ``older_than`` with their results, events and reviews,
+    ``batch`` jobs per statement (a long transaction would hold locks the writer needs),
+    except jobs whose review is still open: a person may yet publish them. Returns how many
+    jobs went."""
+    under_review = exists().where(_reviews.c.job_id == _jobs.c.job_id,
+                                  _reviews.c.state.in_(OPEN_STATES))
     gone = 0
     while True:
         ids = [row[0] for row in connection.execute(
-            select(_jobs.c.job_id).where(_jobs.c.created_at < older_than).limit(batch))]
+            select(_jobs.c.job_id).where(_jobs.c.created_at < older_than, ~under_review)
+            .limit(batch))]
         if not ids:
             return gone
-        for table in (_events, _results, _jobs):
+        for table in (_events, schema.revisions, _reviews, _results, _jobs):
             connection.execute(delete(table).where(table.c.job_id.in_(ids)))
         connection.commit()
         gone += len(ids)

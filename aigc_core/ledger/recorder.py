@@ -8,6 +8,7 @@ that cannot be used never fails a job.
 from __future__ import annotations
 
 from ..jobs import Job, Result
+from ..review.settings import ReviewSettings
 from .handle import LedgerHandle
 from .settings import LedgerSettings
 
@@ -15,9 +16,11 @@ from .settings import LedgerSettings
 class EngineLedger:
     """``record(job, result)`` after a run; ``cached(key)`` before one."""
 
-    def __init__(self, settings: LedgerSettings, record: bool):
+    def __init__(self, settings: LedgerSettings, record: bool,
+                 review: ReviewSettings | None = None):
         self.settings = settings
         self.recording = record
+        self.review = review or ReviewSettings()
         self._handle = LedgerHandle(settings)
 
     def record(self, job: Job, result: Result) -> None:
@@ -25,9 +28,11 @@ class EngineLedger:
             return
         from .records import inline_record
 
+        record = inline_record(job, result, self.review.mode_for(job.generator, job.model),
+                               self.review.failed)
         self._handle.use(f"job {job.id} and later ones are not recorded (set ledger.log = "
                          "false, or --no-log, to stop recording)",
-                         lambda ledger: ledger.record([inline_record(job, result)]))
+                         lambda ledger: ledger.record([record]))
 
     def cached(self, key: str) -> Result | None:
         return self._handle.use("the result cache is skipped",

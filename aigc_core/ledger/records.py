@@ -13,8 +13,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from ..jobs import Job, Result
+from ..review.settings import ReviewMode
 
-EventKind = Literal["queued", "started", "retrying", "succeeded", "failed", "cancelled"]
+#: A job's run (queued ... cancelled; awaiting_review ends a run under required review), then
+#: review decisions (approved ... regenerated; docs/review.md).
+EventKind = Literal["queued", "started", "retrying", "succeeded", "failed", "cancelled",
+                    "awaiting_review", "approved", "rejected", "edited", "regenerated"]
 Source = Literal["inline", "queue"]
 
 
@@ -44,15 +48,28 @@ class LedgerRecord(BaseModel):
     job: Job | None = None
     source: Source = "inline"
     submitter: str | None = Field(None, description="The API key name that submitted the job.")
+    review: ReviewMode | None = Field(None, description="The job's review mode (with the job).")
     result: Result | None = None
     events: list[LedgerEvent] = Field(default_factory=list)
 
 
-def inline_record(job: Job, result: Result) -> LedgerRecord:
+def final_event(status: str, review: ReviewMode, failed_to_review: bool) -> EventKind:
+    """How a run ends: its result's status, or ``awaiting_review`` for a job under required
+    review that succeeded (or failed, with ``review.failed``). The job store's finish script
+    (finish_job.lua) makes the same choice for queued jobs."""
+    if review == "required" and (status == "succeeded" or failed_to_review):
+        return "awaiting_review"
+    return "succeeded" if status == "succeeded" else "failed"
+
+
+def inline_record(job: Job, result: Result, review: ReviewMode = "off",
+                  failed_to_review: bool = False) -> LedgerRecord:
     """The record of a job run in this process: job, result and its start and end."""
     provenance = result.provenance
+    end = final_event(result.status, review, failed_to_review)
     return LedgerRecord(
-        job_id=job.id, job=job, result=result, source="inline",
+        job_id=job.id, job=job, result=result, source="inline", review=review,
         events=[LedgerEvent(key=f"{job.id}:started", kind="started", at=provenance.started_at),
-                LedgerEvent(key=f"{job.id}:{result.status}", kind=result.status,
-                            at=provenance.finished_at or provenance.started_at)])
+                LedgerEvent(key=f"{job.id}:{end}", kind=end,
+                            at=provenance.finished_at or provenance.started_at,
+                            detail={"review": review} if review != "off" else {})])

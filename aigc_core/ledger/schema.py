@@ -5,6 +5,10 @@ this module is what queries are written against, and must match the newest migra
 - ``events``: append-only state changes (queued, started, retrying, succeeded, ...).
 - ``results``: one row per finished job: output, text, problems, provenance, AI label, and
   ``search_text``, what full-text search reads (``search.py`` indexes it per database).
+- ``reviews``: one row per job under review, its state as it stands (revision 0003). The one
+  row that changes: each decision moves it on, guarded by ``version`` (one decision wins),
+  in the same transaction as the decision's event, which stays append-only like the rest.
+- ``revisions``: each edit of a result; the model's own result stays in ``results``.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ jobs = Table(
     Column("submitter", String(200)),
     Column("source", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("review", String(16)),  # revision 0003: the job's review mode, if not off
     Index("ix_jobs_created_at", "created_at"),
     Index("ix_jobs_generator", "generator", "created_at"),
     Index("ix_jobs_model", "model", "created_at"),
@@ -77,4 +82,30 @@ results = Table(
     Index("ix_results_cache_key", "cache_key", "finished_at"),
     Index("ix_results_plugin", "plugin", "finished_at"),
     Index("ix_results_finished_at", "finished_at"),
+)
+
+reviews = Table(
+    "reviews", metadata,
+    Column("job_id", String(_ID), ForeignKey("jobs.job_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("mode", String(16), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("decided_by", String(200)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("reason", Text),
+    Column("regenerated_as", String(_ID)),
+    Index("ix_reviews_state", "state"),
+)
+
+revisions = Table(
+    "revisions", metadata,
+    Column("job_id", String(_ID), ForeignKey("jobs.job_id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("output", JSON(none_as_null=True)),
+    Column("text", Text),
+    Column("editor", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from ..jobs import Result, utcnow
-from . import database, queries, writer
+from ..review.models import Review
+from . import database, queries, reviews, writer
 from .queries import Filters, JobRecord, LedgerEntry
 from .records import LedgerRecord
 from .settings import LedgerSettings
@@ -55,8 +56,26 @@ class Ledger:
             return queries.listing(connection, filters)
 
     def show(self, job_id: str) -> JobRecord | None:
+        """The job's whole record, its review included."""
         with database.explained(self.engine, "read a job"), self.engine.connect() as connection:
-            return queries.job_record(connection, job_id)
+            record = queries.job_record(connection, job_id)
+            if record is not None:
+                record.review = reviews.review_of(connection, job_id)
+            return record
+
+    def review(self, job_id: str) -> Review | None:
+        with database.explained(self.engine, "read a review"), \
+                self.engine.connect() as connection:
+            return reviews.review_of(connection, job_id)
+
+    def decide(self, change: reviews.Change) -> Review | None:
+        """Apply one review decision (reviews.py); the review as it now stands, or None when
+        the review had moved on from the version read (nothing was written)."""
+        with database.explained(self.engine, "record a review decision"), \
+                self.engine.begin() as connection:
+            if not reviews.apply(connection, change):  # it wrote nothing
+                return None
+            return reviews.review_of(connection, change.job_id)
 
     def cached(self, key: str) -> Result | None:
         """The newest succeeded result recorded with this ``cache_key`` (cache.py)."""

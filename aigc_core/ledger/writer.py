@@ -2,7 +2,9 @@
 
 Idempotent by construction: jobs and results are keyed by job id, events by their key, and a
 row already present is left as it is (``ON CONFLICT DO NOTHING``). Records are never updated:
-a correction is a new event.
+a correction is a new event. A run that ends under review (an ``awaiting_review`` event, or
+the end of a job under optional review) also opens the job's row in ``reviews``, which only
+review decisions change afterwards (reviews.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.sql.dml import Insert
 from ..jobs import Job, Result, utcnow
 from ..labelling import METADATA_KEY as LABEL_KEY
 from . import schema
-from .records import LedgerRecord
+from .records import LedgerEvent, LedgerRecord
 
 #: An INSERT that skips rows whose key exists, by dialect name.
 _INSERT: dict[str, Callable[[Table], Any]] = {"sqlite": sqlite.insert,
@@ -32,6 +34,7 @@ def write(connection: Connection, records: Iterable[LedgerRecord]) -> None:
     jobs: dict[str, dict[str, Any]] = {}
     results: dict[str, dict[str, Any]] = {}
     events: dict[str, dict[str, Any]] = {}
+    reviews: dict[str, dict[str, Any]] = {}
     for record in records:
         if record.job is not None:
             jobs.setdefault(record.job_id, _job_row(record, record.job))
@@ -44,12 +47,30 @@ def write(connection: Connection, records: Iterable[LedgerRecord]) -> None:
             events.setdefault(event.key, {"key": event.key, "job_id": record.job_id,
                                           "kind": event.kind, "at": event.at,
                                           "detail": event.detail})
+            opened = _opened_review(record.job_id, event)
+            if opened is not None:
+                reviews.setdefault(record.job_id, opened)
     dialect = connection.dialect.name
-    # Jobs first: results refer to them.
-    for table, rows in ((schema.jobs, jobs), (schema.results, results), (schema.events, events)):
+    # Jobs first: results and reviews refer to them.
+    for table, rows in ((schema.jobs, jobs), (schema.results, results), (schema.events, events),
+                        (schema.reviews, reviews)):
         if rows:
             statement: Insert = _INSERT[dialect](table).on_conflict_do_nothing()
             connection.execute(statement, list(rows.values()))
+
+
+def _opened_review(job_id: str, event: LedgerEvent) -> dict[str, Any] | None:
+    """The review row a run's last event opens: required review waits, optional review is
+    open to a reviewer without holding anything back."""
+    mode = event.detail.get("review")
+    if event.kind == "awaiting_review":
+        state = "awaiting_review"
+    elif event.kind in ("succeeded", "failed") and mode == "optional":
+        state = "unreviewed"
+    else:
+        return None
+    return {"job_id": job_id, "mode": mode or "required", "state": state, "version": 0,
+            "revision": 0}
 
 
 def _job_row(record: LedgerRecord, job: Job) -> dict[str, Any]:
@@ -61,7 +82,8 @@ def _job_row(record: LedgerRecord, job: Job) -> dict[str, Any]:
                                                                   exclude_none=True),
             "idempotency_key": job.idempotency_key, "metadata": job.metadata,
             "submitter": record.submitter, "source": record.source,
-            "created_at": created or utcnow()}
+            "created_at": created or utcnow(),
+            "review": record.review if record.review != "off" else None}
 
 
 def _job_from_result(record: LedgerRecord, result: Result) -> dict[str, Any]:

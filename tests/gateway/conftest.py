@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 
 from aigc_core import Result
 from aigc_core.config import Settings, load_settings
-from aigc_core.jobs import Provenance
+from aigc_core.jobs import Provenance, ResultStatus
 from aigc_gateway.app import create_app
 from aigc_gateway.keys import hash_key
 from aigc_workers.settings import queue_settings
@@ -40,12 +40,16 @@ from tests.queue.conftest import (  # noqa: F401 - fixtures, registered by impor
 from tests.support.ports import free_port, wait_until
 
 #: The test keys, in the clear (the settings hold only their hashes).
-KEYS = {"alice": "aigc_alice-key", "bob": "aigc_bob-key", "ops": "aigc_ops-key"}
+KEYS = {"alice": "aigc_alice-key", "bob": "aigc_bob-key", "ops": "aigc_ops-key",
+        "rita": "aigc_rita-key", "ravi": "aigc_ravi-key"}
 
 API_KEYS: dict[str, dict[str, Any]] = {
     "alice": {"sha256": hash_key(KEYS["alice"]), "rate_limit": 100_000},
     "bob": {"sha256": hash_key(KEYS["bob"]), "generators": ["hello.*"], "rate_limit": 100_000},
     "ops": {"sha256": hash_key(KEYS["ops"]), "see_all_jobs": True, "rate_limit": 100_000},
+    # Reviewers (docs/review.md): they decide on any key's jobs under review.
+    "rita": {"sha256": hash_key(KEYS["rita"]), "reviewer": True, "rate_limit": 100_000},
+    "ravi": {"sha256": hash_key(KEYS["ravi"]), "reviewer": True, "rate_limit": 100_000},
 }
 
 
@@ -116,13 +120,15 @@ def store(settings: Settings) -> Iterator[Store]:
     redis.close()
 
 
-def succeed(store: Store, job_id: str, output_text: str = "done") -> Result:
-    """Do what a worker does with a job: start it, then store a succeeded result."""
-    status = store.status(job_id)
-    store.begin(job_id, "test@host:1", 3, status.generator or "", status.model or "default")
-    result = Result(job_id=job_id, status="succeeded", text=output_text,
-                    provenance=Provenance(generator=status.generator or "", plugin="qtest",
-                                          plugin_version="1", model=status.model or "default"))
+def succeed(store: Store, job_id: str, output_text: str = "done",
+            status: ResultStatus = "succeeded", metadata: dict[str, Any] | None = None) -> Result:
+    """Do what a worker does with a job: start it, then store its result (a succeeded one
+    unless ``status`` says otherwise)."""
+    job = store.status(job_id)
+    store.begin(job_id, "test@host:1", 3, job.generator or "", job.model or "default")
+    result = Result(job_id=job_id, status=status, text=output_text, metadata=metadata or {},
+                    provenance=Provenance(generator=job.generator or "", plugin="qtest",
+                                          plugin_version="1", model=job.model or "default"))
     assert store.finish(result).outcome == "stored"
     return result
 

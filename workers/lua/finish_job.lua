@@ -9,13 +9,21 @@
 -- ARGV: result json, final state, now, ttl, dead-letter entry json ('' for none),
 --       dead-letter cap, job id, outbox cap.
 -- Returns {outcome, result}: stored (ours, not sent back), existing (an earlier one won), or
--- cancelled.
+-- cancelled. A job under required review (register_job.lua) ends 'awaiting_review' instead
+-- of 'succeeded' (or 'failed', when its failed runs go to review too): the same choice as
+-- records.final_event makes for inline runs.
 
 local stored = redis.call('GET', KEYS[2])
 if stored then return {'existing', stored} end
 if redis.call('HGET', KEYS[1], 'state') == 'cancelled' then return {'cancelled', ''} end
+local review = redis.call('HGET', KEYS[1], 'review') or ''
+local state = ARGV[2]
+if review == 'required' and (state == 'succeeded'
+                             or redis.call('HGET', KEYS[1], 'review_failed') == '1') then
+  state = 'awaiting_review'
+end
 redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[4])
-redis.call('HSET', KEYS[1], 'state', ARGV[2], 'finished_at', ARGV[3])
+redis.call('HSET', KEYS[1], 'state', state, 'finished_at', ARGV[3])
 if ARGV[5] ~= '' then
   local entry = cjson.decode(ARGV[5])
   entry['attempts'] = tonumber(redis.call('HGET', KEYS[1], 'attempts') or '0')
@@ -25,7 +33,8 @@ if ARGV[5] ~= '' then
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 celery_result(KEYS[5], ARGV[7], ARGV[1], ARGV[3], ARGV[4])
-ledger_outbox(KEYS[6], ARGV[8], {'kind', ARGV[2], 'job_id', ARGV[7], 'at', ARGV[3],
-                                 'result', ARGV[1], 'dead_letter', ARGV[5] ~= '' and '1' or ''})
-redis.call('PUBLISH', KEYS[4], ARGV[2])
+ledger_outbox(KEYS[6], ARGV[8], {'kind', state, 'job_id', ARGV[7], 'at', ARGV[3],
+                                 'result', ARGV[1], 'dead_letter', ARGV[5] ~= '' and '1' or '',
+                                 'review', review})
+redis.call('PUBLISH', KEYS[4], state)
 return {'stored', ''}

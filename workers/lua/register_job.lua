@@ -5,7 +5,7 @@
 --
 -- KEYS: job, idempotency key ('' for none), queue, ledger outbox ('' for none).
 -- ARGV: id, message envelope, generator, model, queue, now, ttl, job json, outbox cap,
---       submitter.
+--       submitter, review mode ('' for off), '1' if a failed run goes to review too.
 -- Returns the id that owns the idempotency key: ours, unless an earlier submit took it (then
 -- nothing is queued). A job id known already (a chain step enqueued again by a redelivered
 -- parent) is not queued twice.
@@ -18,9 +18,13 @@ end
 if redis.call('HSETNX', KEYS[1], 'state', 'queued') == 1 then
   redis.call('HSET', KEYS[1], 'generator', ARGV[3], 'model', ARGV[4], 'queue', ARGV[5],
              'submitted_at', ARGV[6])
+  if ARGV[11] ~= '' then
+    redis.call('HSET', KEYS[1], 'review', ARGV[11], 'review_failed', ARGV[12])
+  end
   redis.call('LPUSH', KEYS[3], ARGV[2])
   ledger_outbox(KEYS[4], ARGV[9], {'kind', 'queued', 'job_id', ARGV[1], 'at', ARGV[6],
-                                   'job', ARGV[8], 'submitter', ARGV[10]})
+                                   'job', ARGV[8], 'submitter', ARGV[10],
+                                   'review', ARGV[11]})
 end
 redis.call('EXPIRE', KEYS[1], ARGV[7])
 return ARGV[1]
