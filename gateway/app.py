@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from aigc_core.config import Settings, load_settings
@@ -17,6 +18,8 @@ from aigc_core.plugins import aigc_version
 
 from . import errors
 from .body_limit import BodyLimit
+from .console import pages
+from .console.pages import Console
 from .metrics import RequestMetrics
 from .routes import generators, health, history, jobs, metrics, review
 from .service import Gateway
@@ -47,9 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.gateway = gateway
+    app.state.console = Console(gateway)
     errors.install(app)
     for module in (generators, jobs, history, review, health, metrics):
         app.include_router(module.router)
+    app.include_router(pages.router)
+    app.mount("/ui/static", StaticFiles(packages=[("aigc_gateway.console", "static")]),
+              name="console-static")
     # Outermost first: count every request, then refuse oversized bodies.
     app.add_middleware(BodyLimit, max_bytes=gateway.settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=gateway.metrics)

@@ -1,4 +1,5 @@
-"""``aigc serve`` (the HTTP gateway) and ``aigc api-key`` (a new key for it)."""
+"""``aigc serve`` (the HTTP gateway), ``aigc api-key`` (a new key for it) and ``aigc users``
+(the review console's people)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aigc_core.errors import ConfigError
 from aigc_core.hookspecs import hookimpl
 from aigc_core.problems import from_validation_error
 
+from .console.commands import users
 from .keys import hash_key, new_key
 from .settings import GatewaySettings, gateway_settings
 
@@ -82,5 +84,5 @@ def api_key(name: str, generators: tuple[str, ...], rate_limit: int | None) -> N
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    for command in (serve, api_key):
+    for command in (serve, api_key, users):
         cli.add_command(command)

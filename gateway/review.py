@@ -50,15 +50,19 @@ class Reviews:
 
     def decide(self, caller: Caller, job_id: str, decision: Decision) -> Review:
         self._require_reviewer(caller)
-        # 404, or 409 not_recorded, before anything else.
-        record = self.history.record(caller, job_id, every_key=True)
-        # A regenerated job belongs to whoever submitted the first: their service reads it.
-        owner = record.submitter or caller.name
+        self.history.record(caller, job_id, every_key=True)  # 404, or 409 not_recorded
+        return self.decide_by(caller.name, job_id, decision)
 
+    def decide_by(self, reviewer: str, job_id: str, decision: Decision) -> Review:
+        """Apply ``decision`` in ``reviewer``'s name (a key's, or a console user's, whose
+        right to decide the caller has checked)."""
         def decide(ledger: Ledger) -> Review:
+            record = ledger.show(job_id)
+            # A regenerated job belongs to whoever submitted the first: their service reads it.
+            owner = (record.submitter if record else None) or reviewer
             desk = ReviewDesk(ledger, self.client.engine, announce=self.client.store.review,
                               resubmit=lambda job: self.resubmit(owner, job))
-            return desk.decide(job_id, decision, caller.name)
+            return desk.decide(job_id, decision, reviewer)
 
         try:
             return self.history.read(decide)

@@ -111,6 +111,13 @@ class GatewaySettings(BaseModel):
         15.0, gt=0, description="Seconds between keep-alive comments on an idle event stream.")
     shutdown_timeout: float = Field(
         10.0, ge=0, description="On SIGTERM, seconds open streams get before they are closed.")
+    console_session_hours: float = Field(
+        8.0, gt=0, le=720, description="The review console logs a person out after this "
+                                       "many hours without a request.")
+    console_secure_cookie: bool = Field(
+        True, description="Send the console's cookies only over HTTPS (browsers treat "
+                          "http://localhost and 127.0.0.1 as secure too); turn off only "
+                          "for plain HTTP on another host, behind a trusted network.")
 
 
 def gateway_settings(settings: Settings) -> GatewaySettings:

@@ -16,6 +16,11 @@ if ! command -v initdb >/dev/null 2>&1 && ! compgen -G "/usr/lib/postgresql/*/bi
 then
     packages+=(postgresql)
 fi
+# The review console's browser tests drive Debian's Chromium through its chromedriver (no
+# browser can be downloaded at test time); only the test extras need them.
+if [[ ",${extras}," =~ ,dev, ]] && ! command -v chromedriver >/dev/null 2>&1; then
+    packages+=(chromium chromium-driver)
+fi
 if [ "${#packages[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && apt-get install -y -qq "${packages[@]}" >/dev/null

@@ -9,6 +9,8 @@ this module is what queries are written against, and must match the newest migra
   row that changes: each decision moves it on, guarded by ``version`` (one decision wins),
   in the same transaction as the decision's event, which stays append-only like the rest.
 - ``revisions``: each edit of a result; the model's own result stays in ``results``.
+- ``users``: the review console's people (revision 0004): a name, a role, and a password
+  hash made by the console (never the password).
 """
 
 from __future__ import annotations
@@ -108,4 +110,13 @@ revisions = Table(
     Column("text", Text),
     Column("editor", String(200), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

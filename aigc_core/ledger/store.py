@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from ..jobs import Result, utcnow
 from ..review.models import Review
-from . import database, queries, reviews, writer
+from . import database, queries, reviews, users, writer
 from .queries import Filters, JobRecord, LedgerEntry
 from .records import LedgerRecord
 from .settings import LedgerSettings
@@ -76,6 +76,23 @@ class Ledger:
             if not reviews.apply(connection, change):  # it wrote nothing
                 return None
             return reviews.review_of(connection, change.job_id)
+
+    def user(self, name: str) -> users.User | None:
+        with self.engine.connect() as connection:
+            return users.get(connection, name)
+
+    def users(self) -> list[users.User]:
+        with self.engine.connect() as connection:
+            return users.every(connection)
+
+    def save_user(self, name: str, role: users.Role, password_hash: str) -> bool:
+        """Create a console user or change one's role and password; whether it was new."""
+        with self.engine.begin() as connection:
+            return users.save(connection, name, role, password_hash)
+
+    def remove_user(self, name: str) -> bool:
+        with self.engine.begin() as connection:
+            return users.remove(connection, name)
 
     def cached(self, key: str) -> Result | None:
         """The newest succeeded result recorded with this ``cache_key`` (cache.py)."""

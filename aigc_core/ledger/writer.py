@@ -50,13 +50,18 @@ def write(connection: Connection, records: Iterable[LedgerRecord]) -> None:
             opened = _opened_review(record.job_id, event)
             if opened is not None:
                 reviews.setdefault(record.job_id, opened)
-    dialect = connection.dialect.name
     # Jobs first: results and reviews refer to them.
     for table, rows in ((schema.jobs, jobs), (schema.results, results), (schema.events, events),
                         (schema.reviews, reviews)):
         if rows:
-            statement: Insert = _INSERT[dialect](table).on_conflict_do_nothing()
+            statement: Insert = insert(connection, table).on_conflict_do_nothing()
             connection.execute(statement, list(rows.values()))
+
+
+def insert(connection: Connection, table: Table) -> Any:
+    """An INSERT of this database's dialect: one that can skip or update rows whose key
+    exists (``on_conflict_do_nothing``, ``on_conflict_do_update``)."""
+    return _INSERT[connection.dialect.name](table)
 
 
 def _opened_review(job_id: str, event: LedgerEvent) -> dict[str, Any] | None:

@@ -147,7 +147,7 @@ def test_an_empty_postgresql_database_asks_for_an_upgrade(postgres_url):
     assert status.exit_code == 1 and "schema none" in status.output
     upgraded = CliRunner().invoke(cli, ["ledger", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "schema none -> 0003" in upgraded.output
+    assert "schema none -> 0004" in upgraded.output
     assert CliRunner().invoke(cli, ["ledger", "status"]).exit_code == 0
     Ledger.open(settings).close()
 
