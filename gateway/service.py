@@ -77,7 +77,7 @@ class Gateway:
                                                    **(queue.ssl_options() or {})))
         self.metrics = GatewayMetrics(self.queue_lengths)
         self.history = History(settings, self.view)
-        self.reviews = Reviews(self.history, self.client, self.resubmit)
+        self.reviews = Reviews(self.history, self.client, self.submit_as)
         # Without retries (redis-py's own included): a probe must answer now, not after an
         # outage or a refusal.
         self._probe = Redis.from_url(queue.connection_url(), retry=Retry(NoBackoff(), 0),
@@ -134,9 +134,10 @@ class Gateway:
         return [Submitted(self.view_of(status), owner != job.id)
                 for job, owner, status in zip(jobs, ids, statuses, strict=True)]
 
-    def resubmit(self, owner: str, job: Job) -> str:
-        """Queue a job made here (a reviewer's regenerate) as ``owner``'s, as ``submit``
-        would: the key sees it, and the ledger records it as theirs."""
+    def submit_as(self, owner: str, job: Job) -> str:
+        """Queue a job made here (a reviewer's regenerate, the console's submit form) as
+        ``owner``'s, as ``submit`` would: that key sees it, and the ledger records it as
+        theirs. The job is valid already."""
         self.owners.claim([job.id], owner)
         return self.client.submit_checked([job], submitter=owner)[0]
 

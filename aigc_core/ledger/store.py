@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from ..jobs import Result, utcnow
 from ..review.models import Review
-from . import database, queries, reviews, users, writer
+from . import database, queries, reviews, stats, users, writer
 from .queries import Filters, JobRecord, LedgerEntry
 from .records import LedgerRecord
 from .settings import LedgerSettings
@@ -76,6 +76,11 @@ class Ledger:
             if not reviews.apply(connection, change):  # it wrote nothing
                 return None
             return reviews.review_of(connection, change.job_id)
+
+    def stats(self, since: datetime) -> stats.Stats:
+        """Jobs per day by generator, model and outcome since ``since``; reviews by state."""
+        with database.explained(self.engine, "count jobs"), self.engine.connect() as connection:
+            return stats.stats(connection, since)
 
     def user(self, name: str) -> users.User | None:
         with self.engine.connect() as connection:

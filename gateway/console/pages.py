@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -20,6 +21,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from aigc_core.errors import InvalidInput
+from aigc_core.jobs import Job, utcnow
 from aigc_core.labelling import explicit_label, unembed
 from aigc_core.ledger import Filters, JobRecord
 from aigc_core.problems import from_validation_error
@@ -30,7 +33,9 @@ from ..errors import ApiError
 from ..history import decode_cursor, encode_cursor
 from ..service import Gateway
 from . import passwords
+from .dashboard import dashboard
 from .preview import preview, width
+from .schema_form import form_fields, form_input
 from .sessions import COOKIE, Session, Sessions
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -176,6 +181,82 @@ async def queue(request: Request, state: str = "awaiting_review", generator: str
                  next_cursor=encode_cursor(entries[-1]) if entries and more else None)
 
 
+@router.get("/dashboard")
+async def dashboard_page(request: Request, days: int = 14) -> Response:
+    session = _session(request)
+    if session is None:
+        return _login_first(request)
+    days = max(1, min(days, 90))
+    gateway = _console(request).gateway
+    today = utcnow().date()
+    since = datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=timezone.utc)
+    stats = await run_in_threadpool(gateway.history.read, lambda ledger: ledger.stats(since))
+    queues = await run_in_threadpool(gateway.queue_lengths)
+    return _page("dashboard.html", session=session,
+                 board=dashboard(stats, today, days, queues))
+
+
+@router.get("/submit")
+async def submit_page(request: Request, generator: str = "") -> Response:
+    session = _session(request)
+    if session is None:
+        return _login_first(request)
+    return _submit_form(request, session, generator)
+
+
+def _submit_form(request: Request, session: Session, name: str, status: int = 200,
+                 form: dict[str, str] | None = None, error: str = "",
+                 problems: list[Any] | None = None) -> Response:
+    engine = _console(request).gateway.client.engine
+    generators = sorted(engine.generators.values(), key=lambda g: g.generator.name)
+    chosen = engine.generators.get(name)
+    generator = chosen.generator if chosen else None
+    models = list(engine.settings.models)
+    return _page(
+        "submit.html", status, session=session,
+        generators=[g.generator for g in generators], generator=generator, models=models,
+        model=(form or {}).get("model") or (models[0] if models else "default"),
+        fields=form_fields(generator.input_model.model_json_schema(), form)
+        if generator else [], error=error, problems=problems or [])
+
+
+@router.post("/submit")
+async def submit(request: Request) -> Response:
+    session = _session(request)
+    if session is None:
+        return _login_first(request)
+    form = await _form(request)
+    if not session.csrf_ok(form.get("csrf")):
+        return _page("error.html", 403, session=session, title="Refused",
+                     message="The form did not come from this console (CSRF check).")
+    if not session.may_decide():
+        return _page("error.html", 403, session=session, title="Refused",
+                     message=f"{session.user} is a {session.role}: only reviewers and "
+                             "admins submit.")
+    gateway = _console(request).gateway
+    name = form.get("generator", "")
+    registered = gateway.client.engine.generators.get(name)
+    if registered is None:
+        return _submit_form(request, session, "", 404, error=f"No generator {name!r}.")
+    data, problems = form_input(
+        form_fields(registered.generator.input_model.model_json_schema()), form)
+    job = None
+    if not problems:
+        try:
+            job = Job(generator=name, model=form.get("model", "default"), input=data)
+            gateway.client.engine.validate(job)
+        except InvalidInput as exc:
+            problems = [p.model_copy(update={"field": f"input.{p.field}".rstrip(".")})
+                        for p in exc.problems]
+        except ValidationError as exc:
+            problems = from_validation_error(exc.errors())
+    if problems or job is None:
+        return _submit_form(request, session, name, 422, form, problems=problems,
+                            error="The job was not submitted: fix the fields below.")
+    job_id = await run_in_threadpool(gateway.submit_as, session.user, job)
+    return _redirect(f"/ui/jobs/{quote(job_id)}")
+
+
 @router.get("/next")
 async def next_job(request: Request, after: str = "") -> Response:
     """The newest job awaiting review other than ``after``: the reviewer's next one."""
@@ -205,8 +286,11 @@ async def _job(request: Request, session: Session, job_id: str, status: int = 20
     record: JobRecord | None = await run_in_threadpool(
         gateway.history.read, lambda ledger: ledger.show(job_id))
     if record is None:
-        return _page("error.html", 404, session=session, title="No such job",
-                     message=f"The ledger has no job {job_id}.")
+        status_now = await run_in_threadpool(gateway.client.status, job_id)
+        if status_now.state == "unknown":
+            return _page("error.html", 404, session=session, title="No such job",
+                         message=f"The ledger has no job {job_id}.")
+        return _page("pending.html", session=session, job=status_now)
     result, review = record.result, record.review
     current = published(result, review) if result and review and review.revision else result
     shown = current or result

@@ -232,3 +232,54 @@ def test_logging_out_ends_the_session(api: TestClient, finished: Callable[..., s
     replay = second(api)
     replay.cookies.set("aigc_session", cookie, path="/ui")
     assert replay.get("/ui/", follow_redirects=False).status_code == 303
+
+
+def test_the_dashboard_counts_jobs_reviews_and_queues(api: TestClient,
+                                                      finished: Callable[..., str]):
+    decided, _waiting, _failed = finished(), finished(), finished("x", status="failed")
+    login(api, "ana")
+    assert decide(api, decided, decision="approve").status_code == 303
+    page = api.get("/ui/dashboard")
+    assert page.status_code == 200
+    tiles = {label: value for value, label in re.findall(
+        r'<span class="big">([^<]+)</span> ([a-z ]+)</p>', page.text)}
+    # The failed run waits for review too (review.failed).
+    assert tiles == {"awaiting review": "2", "approved": "1", "rejected": "0",
+                     "approval rate": "100%", "jobs": "3", "succeeded": "67%"}
+    row = re.search(r"qtest\.work</a></td>(.*)</tr>", page.text)
+    assert row and re.findall(r"<td>([^<]*)</td>", row.group(1)) == [
+        "qtest", "3", "2", "1", "0", "66.7%"]
+    assert "<svg" in page.text and "aigc.qtest" in page.text
+
+
+def test_a_job_submitted_from_the_form_generated_from_its_schema(api: TestClient,
+                                                                 settings: Settings):
+    login(api, "ana")
+    listing = api.get("/ui/submit")
+    assert 'href="/ui/submit?generator=qtest.work"' in listing.text
+    form = api.get("/ui/submit", params={"generator": "qtest.work"})
+    assert 'name="text"' in form.text and 'type="checkbox" id="f-fail"' in form.text
+    fields = {"csrf": csrf(form.text), "generator": "qtest.work", "model": "qtest"}
+    missing = api.post("/ui/submit", data=fields | {"sleep": "soon"})
+    assert missing.status_code == 422
+    assert "input.sleep" in missing.text and "&#39;soon&#39; is not a number" in missing.text
+    invalid = api.post("/ui/submit", data=fields | {"sleep": "0"})
+    assert invalid.status_code == 422 and "input.text" in invalid.text
+    sent = api.post("/ui/submit", data=fields | {"text": TEXT}, follow_redirects=False)
+    assert sent.status_code == 303
+    job_id = sent.headers["location"].rsplit("/", 1)[-1]
+    pending = api.get(sent.headers["location"])
+    assert pending.status_code == 200 and "The job is queued." in pending.text
+    job = api.get(f"/v1/jobs/{job_id}", headers=auth("ops")).json()
+    assert (job["state"], job["generator"]) == ("queued", "qtest.work")
+    sync(settings, "test", once=True)
+    assert api.get(f"/v1/jobs/{job_id}/history", headers=auth("ops")).json()[
+        "submitter"] == "ana"
+
+
+def test_a_viewer_cannot_submit(api: TestClient):
+    login(api, "vic")
+    form = api.get("/ui/submit", params={"generator": "qtest.work"})
+    answer = api.post("/ui/submit", data={"csrf": csrf(form.text), "generator": "qtest.work",
+                                          "model": "qtest", "text": TEXT})
+    assert answer.status_code == 403 and "only reviewers and admins submit" in answer.text
