@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from aigc_core.errors import InvalidInput
+from aigc_core.errors import AigcError, InvalidInput
 from aigc_core.jobs import Job, utcnow
 from aigc_core.labelling import explicit_label, unembed
 from aigc_core.ledger import Filters, JobRecord
@@ -304,10 +304,24 @@ async def _job(request: Request, session: Session, job_id: str, status: int = 20
         "job.html", status, session=session, record=record, result=result, review=review,
         shown=shown, label=label, labels=(shown.metadata.get("ai_label") if shown else None),
         preview=preview(record.job.generator, record.job.input,
-                        shown.output if shown else None, shown.text if shown else None),
+                        shown.output if shown else None, shown.text if shown else None,
+                        _output_schema(gateway, record)),
         may_decide=session.may_decide() and open_review and result is not None,
         open_review=open_review, structured=structured, draft=draft, notice=notice,
         error=error, problems=problems or [])
+
+
+def _output_schema(gateway: Gateway, record: JobRecord) -> dict[str, Any] | None:
+    """The output schema the generator gives this job (its limits for this input), or None
+    when the generator is not installed here or the input no longer validates."""
+    engine = gateway.client.engine
+    registered = engine.generators.get(record.job.generator)
+    if registered is None:
+        return None
+    try:
+        return registered.generator.json_schema(engine.validate(record.job))
+    except (AigcError, ValidationError):
+        return None
 
 
 def _unlabelled(text: str, label: Any) -> str:

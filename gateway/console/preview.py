@@ -3,9 +3,14 @@ every string: model output is untrusted and must never run in the page).
 
 - a translation: source and translation side by side, row by row (each string of an i18n
   file on its own row), placeholders and glossary terms marked in both;
-- anything else: its fields in order; lists as lists; every short text with its display
-  width (wide CJK characters count two), which ad platforms limit;
+- an article (a headline and a body): headline, lede, paragraphs, summary;
+- a quiz (questions): each question with its options and the key marked;
+- anything else: its fields in order; lists as lists;
 - a text result: its paragraphs.
+
+Every short text shows its display width (wide CJK characters count two), against the limit
+the generator's output schema sets for that field for this job (an ad platform's headline
+limit, say): the console needs no plugin's code to know it.
 """
 
 from __future__ import annotations
@@ -39,10 +44,12 @@ class Row:
 
 @dataclass
 class Preview:
-    kind: str  # "translation", "fields" or "text"
+    kind: str  # "translation", "article", "quiz", "fields" or "text"
     rows: list[Row] = field(default_factory=list)
     value: Any = None
     paragraphs: list[str] = field(default_factory=list)
+    #: maxLength by field path ("headlines[]", "seo.title"), from the output schema.
+    limits: dict[str, int] = field(default_factory=dict)
 
 
 def width(text: str) -> int:
@@ -83,8 +90,29 @@ def flatten(value: Any, path: str = "") -> dict[str, str]:
     return found
 
 
+def limits(schema: dict[str, Any] | None, path: str = "",
+           root: dict[str, Any] | None = None) -> dict[str, int]:
+    """Each string field's maxLength in a JSON schema, by path: ``a.b`` for properties,
+    ``a[]`` for the items of a list."""
+    if not schema:
+        return {}
+    root = root or schema
+    if "$ref" in schema:
+        schema = root.get("$defs", {}).get(schema["$ref"].rsplit("/", 1)[-1], {})
+    found: dict[str, int] = {}
+    if "maxLength" in schema and path:
+        found[path] = schema["maxLength"]
+    for name, sub in schema.get("properties", {}).items():
+        found |= limits(sub, f"{path}.{name}" if path else name, root)
+    if isinstance(schema.get("items"), dict):
+        found |= limits(schema["items"], f"{path}[]", root)
+    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
+        found |= limits(option, path, root)
+    return found
+
+
 def preview(generator: str, job_input: dict[str, Any], output: dict[str, Any] | None,
-            text: str | None) -> Preview:
+            text: str | None, schema: dict[str, Any] | None = None) -> Preview:
     if output is not None and generator.startswith("translation.") and "translation" in output:
         glossary = job_input.get("glossary") or {}
         sources = flatten(job_input.get("text", ""))
@@ -93,6 +121,11 @@ def preview(generator: str, job_input: dict[str, Any], output: dict[str, Any] | 
                     marked(targets.get(path, ""), list(glossary.values())))
                 for path in dict.fromkeys([*sources, *targets])]
         return Preview("translation", rows=rows)
+    bounds = limits(schema)
+    if output is not None and {"headline", "body"} <= output.keys():
+        return Preview("article", value=output, limits=bounds)
+    if output is not None and isinstance(output.get("questions"), list):
+        return Preview("quiz", value=output, limits=bounds)
     if output is not None:
-        return Preview("fields", value=output)
+        return Preview("fields", value=output, limits=bounds)
     return Preview("text", paragraphs=paragraphs(text or ""))
