@@ -271,24 +271,33 @@ class Engine:
         prov.templates, prov.cached_from = templates, earlier.job_id
         return True
 
-    def check_output(self, job: Job, answer: dict[str, Any] | str) -> list[Problem]:
-        """The problems of an output a person wrote for ``job`` (a review's edit), found as a
-        model's answer is checked: parsed into the generator's output model, then its
+    def check_output(self, job: Job, answer: dict[str, Any] | str
+                     ) -> tuple[dict[str, Any] | str | None, list[Problem]]:
+        """An output a person wrote for ``job`` (a review's edit), handled as a model's
+        answer is: parsed into the generator's output model (unknown fields dropped), the
+        generator's ``finalize`` applied (derived fields follow the edit), then checked by its
         validators, the ``validate_output`` hooks and the content gates (which compare with
-        the job's rendered prompt). No model is called.
+        the job's rendered prompt). No model is called. Returns the output as a result holds
+        it, and the problems (the output is None when it cannot be parsed).
 
         >>> engine.check_output(job, {"headlines": ["Night trams return to Northgate"]})
-        []
+        ({'headlines': ['Night trams return to Northgate']}, [])
         """
         context = self._context(job)
         self._prepare(context)
         parts = self._parts(context)
         self._render(context, parts[0])
+        generator = context.generator
+        data = parts[0] if len(parts) == 1 else context.data
         text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
-        output, problems = repair.parse_output(text, context.generator.output_model)
+        output, problems = repair.parse_output(text, generator.output_model)
         if problems:
-            return problems
-        return self._check(context, parts[0] if len(parts) == 1 else context.data, output)
+            return None, problems
+        if generator.finalize is not None:
+            output = generator.finalize(output, data)
+        problems = self._check(context, data, output)
+        return (output.model_dump(mode="json") if isinstance(output, BaseModel) else output,
+                problems)
 
     def render(self, job: Job) -> list[list[Message]]:
         """The messages a job would send, one list per part (chunked generators have several),

@@ -58,7 +58,10 @@ def serve(obj, host: str | None, port: int | None, log_level: str) -> None:
                    "Repeatable. Default: all.")
 @click.option("--rate-limit", type=click.IntRange(min=1), default=None,
               help="Requests per gateway.rate_window (default 600).")
-def api_key(name: str, generators: tuple[str, ...], rate_limit: int | None) -> None:
+@click.option("--reviewer", is_flag=True,
+              help="The key may read every job and decide on reviews (docs/review.md).")
+def api_key(name: str, generators: tuple[str, ...], rate_limit: int | None,
+            reviewer: bool) -> None:
     """Make a new API key for the gateway.
 
     Prints the [gateway.api_keys.NAME] table with the key's hash on standard output (append
@@ -71,6 +74,8 @@ def api_key(name: str, generators: tuple[str, ...], rate_limit: int | None) -> N
         table["generators"] = list(generators)
     if rate_limit is not None:
         table["rate_limit"] = rate_limit
+    if reviewer:
+        table["reviewer"] = True
     try:  # checked as the config file will be, so that a bad name fails now, not at start-up
         GatewaySettings.model_validate({"api_keys": {name: table}})
     except ValidationError as exc:

@@ -166,7 +166,8 @@ _MEANINGS = {
          "review's state refuses the decision (code decision_refused).",
     413: "The body is over the gateway's size limit (code payload_too_large).",
     422: "The request, or a job's input, is invalid; problems name each field (code "
-         "invalid_request: the request's shape; invalid_input: a job's content).",
+         "invalid_request: the request's shape; invalid_input: a job's content; "
+         "invalid_edit: a review's edited output).",
     429: "Over the key's rate limit; Retry-After says when to retry (code rate_limited).",
     503: "Redis, or for history the ledger, is unreachable; retry later (code unavailable).",
 }

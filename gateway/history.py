@@ -1,5 +1,6 @@
 """What the history routes read: the ledger (docs/ledger.md), opened on first use, with
-each key seeing only the jobs it submitted (unless ``see_all_jobs``).
+each key seeing only the jobs it submitted (unless ``see_all_jobs``; a ``reviewer`` key reads
+every job's record, as it decides on any key's).
 
 A page's cursor is opaque to clients: the last job's creation time and id, base64url-encoded.
 """
@@ -95,7 +96,8 @@ class History:
             raise ApiError(409, "not_recorded", f"job {job_id!r} is not in the ledger yet: the "
                            "ledger's writer (aigc ledger-sync) records it shortly; retry",
                            headers={"Retry-After": "1"})
-        if not (every_key or caller.config.see_all_jobs or record.submitter == caller.name):
+        reads_all = every_key or caller.config.see_all_jobs or caller.config.reviewer
+        if not (reads_all or record.submitter == caller.name):
             raise not_found(job_id)
         return record
 

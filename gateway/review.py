@@ -2,8 +2,8 @@
 
 Decisions go through ``ReviewDesk`` (aigc_core/review/desk.py) on the ledger that
 ``History`` opens; the job store hears of approvals and rejections (``Store.review``), so
-``GET /v1/jobs/{id}`` and its event stream show them, and a regenerated job is queued under
-the reviewer's key.
+``GET /v1/jobs/{id}`` and its waiters see them, and a regenerated job is queued as the
+first job's submitter's (their service reads it).
 """
 
 from __future__ import annotations

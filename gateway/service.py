@@ -161,9 +161,12 @@ class Gateway:
         # not receive each other's jobs.
         return f"http:{caller.name}:{key}" if key else None
 
-    def view(self, caller: Caller, job_id: str) -> JobView:
-        """The job's state and result; 404 for unknown jobs and other keys' jobs."""
-        if not (caller.config.see_all_jobs or self.owners.owner(job_id) == caller.name):
+    def view(self, caller: Caller, job_id: str, to_change: bool = False) -> JobView:
+        """The job's state and result; 404 for unknown jobs and other keys' jobs. A reviewer
+        reads every job (it decides on any key's), but changes only its own ones unless
+        ``see_all_jobs`` (``to_change``: a cancel)."""
+        reads_all = caller.config.see_all_jobs or (caller.config.reviewer and not to_change)
+        if not (reads_all or self.owners.owner(job_id) == caller.name):
             raise not_found(job_id)
         status = self.client.status(job_id)
         if status.state == "unknown":
@@ -176,7 +179,7 @@ class Gateway:
 
     def cancel(self, caller: Caller, job_id: str) -> JobView:
         """Cancel a job that has not finished; 409 if it had."""
-        before = self.view(caller, job_id)
+        before = self.view(caller, job_id, to_change=True)
         if not self.client.cancel(job_id):
             raise ApiError(409, "conflict", f"job {job_id} had already finished: "
                                             f"{self.client.status(job_id).state}")

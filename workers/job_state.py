@@ -38,7 +38,14 @@ class JobStatus(BaseModel):
 
     @property
     def final(self) -> bool:
+        """The run is over and its result stored (a decision may still follow review)."""
         return self.state in FINAL_STATES
+
+    @property
+    def settled(self) -> bool:
+        """Nothing more will happen to the job: final, and not waiting for a reviewer. What
+        the gateway's long-polls and event streams wait for."""
+        return self.final and self.state != "awaiting_review"
 
 
 class DeadLetter(BaseModel):

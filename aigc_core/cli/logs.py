@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 import click
 
 from ..config import load_settings
+from ..review.models import ReviewState
 from .common import Ctx, handle_errors
 from .render import render
 
@@ -37,6 +38,8 @@ def filter_options(command: Any) -> Any:
         click.option("--plugin", help="Only results of this plugin."),
         click.option("--status", "state",
                      type=click.Choice(["succeeded", "failed", "cancelled", "unfinished"])),
+        click.option("--review", type=click.Choice(get_args(ReviewState)),
+                     help="Only jobs whose review is in this state."),
         click.option("--key", "idempotency_key", help="Only the job with this idempotency key."),
         click.option("--submitter", help="Only jobs submitted with this API key name."),
         click.option("--labelled/--unlabelled", default=None,

@@ -6,13 +6,14 @@ transaction (ledger/reviews.py) and announced to whoever reads the job's state.
     review = desk.decide("job-1", Decision(decision="approve", version=0), reviewer="ana")
 
 ``announce(job_id, state, result)`` tells the job store (the gateway and queue clients read
-it) that a job was approved or rejected, with the result to publish when an edit replaced
-the model's; ``resubmit(job)`` queues a regenerated job. Both are optional: without them
-decisions are recorded in the ledger only (``aigc review`` on a machine with no queue).
+it) that a job was approved or rejected, with the result to publish when an approved edit
+replaced the model's; ``resubmit(job)`` queues a regenerated job. Both are optional:
+without them decisions are recorded in the ledger only.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 
 from ..engine import Engine
@@ -66,8 +67,10 @@ class ReviewDesk:
         if regenerated is not None and self.resubmit is not None:
             self.resubmit(regenerated)
         if self.announce is not None and decided.state in ("approved", "rejected"):
+            # Only an approval publishes an edit: a rejected job keeps the model's result.
+            edit = decided.state == "approved" and decided.revision > 0
             self.announce(job_id, decided.state,
-                          published(record.result, decided) if decided.revision else None)
+                          published(record.result, decided) if edit else None)
         return decided
 
     def _revision(self, record: JobRecord, review: Review, decision: Decision,
@@ -86,15 +89,15 @@ class ReviewDesk:
         output = decision.output
         if isinstance(output, str) and label is not None and label.embedded:
             output = unembed(output, label)  # checked as the model's text was: unlabelled
-        problems = self.engine.check_output(record.job, output)
+        checked, problems = self.engine.check_output(record.job, output)
         if problems:
             raise EditRejected(problems)
-        if isinstance(output, str):  # the label survives the edit
-            text = embed(output, label) if label is not None and label.embedded else output
-            return Revision(number=len(review.revisions) + 1, text=text, editor=editor,
-                            at=utcnow())
-        return Revision(number=len(review.revisions) + 1, output=output, editor=editor,
-                        at=utcnow())
+        number = len(review.revisions) + 1
+        if isinstance(checked, str):  # the label survives the edit
+            text = embed(checked, label) if label is not None and label.embedded else checked
+            return Revision(number=number, text=text, editor=editor, at=utcnow())
+        # As parsed and finalized: unknown fields dropped, derived fields made again.
+        return Revision(number=number, output=checked, editor=editor, at=utcnow())
 
 
 def _open_review(job_id: str, record: JobRecord | None, version: int) -> Review:
@@ -127,5 +130,9 @@ def published(result: Result, review: Review) -> Result | None:
 
 
 def _regenerated(job: Job) -> Job:
+    """The job again, as a new job linked to it, with a new seed: the same seed would give
+    a deterministic model the same answer (and the result cache would return it)."""
+    options = job.options.model_copy(update={"seed": secrets.randbelow(2**31)})
     return job.model_copy(update={"id": new_job_id(), "idempotency_key": None,
+                                  "options": options,
                                   "metadata": {**job.metadata, "regenerated_from": job.id}})

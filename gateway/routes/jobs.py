@@ -98,18 +98,19 @@ async def get_job(
     job_id: JobId, gateway: GatewayDep, caller: CallerDep,
     wait: Annotated[float, Query(
         ge=0, le=MAX_WAIT,
-        description="Seconds to wait for the job to finish before answering (long-poll); the "
-                    "answer comes as soon as it finishes. A gateway may be configured to "
-                    "wait less (gateway.max_wait).")] = 0.0,
+        description="Seconds to wait for the job to finish (under required review: to be "
+                    "approved or rejected) before answering (long-poll); the answer comes as "
+                    "soon as it does. A gateway may be configured to wait less "
+                    "(gateway.max_wait).")] = 0.0,
 ) -> JobView:
     view = await run_in_threadpool(gateway.view, caller, job_id)
-    if view.final or wait == 0:
+    if view.settled or wait == 0:
         return view
     deadline = time.monotonic() + min(wait, gateway.settings.max_wait)
     with gateway.metrics.waiting.track_inprogress(), gateway.watcher.watch(job_id) as changes:
         while (remaining := deadline - time.monotonic()) > 0:
             status = await changes.next(remaining)
-            if status is not None and status.final:
+            if status is not None and status.settled:
                 break
     return await run_in_threadpool(gateway.view, caller, job_id)
 
@@ -120,7 +121,8 @@ async def get_job(
     responses={200: {"content": {"text/event-stream": {"schema": _EVENT}},
                      "description": "One `state` event now and one per change (data: the job "
                                     "as GET /v1/jobs/{id} gives it); the stream ends after the "
-                                    "final state, or after the configured stream_timeout."},
+                                    "final state (under required review: after the decision), "
+                                    "or after the configured stream_timeout."},
                **documented(401, 404, 422, 429, 503, by_reference=True)},
 )
 async def job_events(job_id: JobId, gateway: GatewayDep, caller: CallerDep) -> EventStream:
@@ -136,7 +138,7 @@ def _event(view: JobView) -> str:
 async def _events(gateway: Gateway, first: JobView) -> AsyncIterator[str]:
     settings = gateway.settings
     yield _event(first)
-    if first.final:
+    if first.settled:
         return
     last = JobStatus.model_validate(first.model_dump(exclude={"result"}))
     deadline = time.monotonic() + settings.stream_timeout
@@ -153,7 +155,7 @@ async def _events(gateway: Gateway, first: JobView) -> AsyncIterator[str]:
                 return
             view = await run_in_threadpool(gateway.view_of, status)
             yield _event(view)
-            if view.final:
+            if view.settled:
                 return
 
 

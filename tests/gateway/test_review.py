@@ -6,6 +6,7 @@ store as a worker would, and recorded by the real outbox writer in a real SQLite
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -210,6 +211,8 @@ def test_regenerate_queues_a_linked_job_and_closes_the_review(api: TestClient, s
     assert record["job"]["input"] == {"text": TEXT}
     assert record["job"]["metadata"] == {"regenerated_from": job_id}
     assert record["submitter"] == "alice"
+    # A new seed: the same one would give a deterministic model the same answer again.
+    assert isinstance(record["job"]["options"]["seed"], int)
     events = api.get(f"/v1/jobs/{job_id}/history", headers=auth("alice")).json()["events"]
     assert events[-1]["kind"] == "regenerated"
     assert events[-1]["detail"] == {"by": "rita", "version": 1, "reason": "try again",
@@ -236,3 +239,39 @@ def test_a_job_not_under_review_cannot_be_decided(api: TestClient, store: Store,
     answer = decide(api, job_id, decision="approve", version=0)
     assert answer.status_code == 409
     assert answer.json()["error"]["code"] == "not_under_review"
+
+
+def test_a_long_poll_waits_through_review_for_the_decision(api: TestClient, store: Store,
+                                                           settings: Settings):
+    job_id = run(api, store, settings)
+    approver = threading.Timer(0.5, lambda: decide(api, job_id, decision="approve", version=0))
+    approver.start()
+    try:
+        began = time.monotonic()
+        answer = api.get(f"/v1/jobs/{job_id}", params={"wait": 10}, headers=auth("alice"))
+        took = time.monotonic() - began
+    finally:
+        approver.join()
+    assert answer.json()["state"] == "approved"
+    assert 0.4 < took < 5
+
+
+def test_a_reviewer_reads_any_job_but_cancels_only_its_own(api: TestClient, store: Store,
+                                                           settings: Settings):
+    job_id = run(api, store, settings)
+    assert api.get(f"/v1/jobs/{job_id}", headers=auth("rita")).json()["state"] == (
+        "awaiting_review")
+    assert api.get(f"/v1/jobs/{job_id}/history", headers=auth("rita")).status_code == 200
+    queued = api.post("/v1/jobs", json=WORK, headers=auth("alice")).json()["id"]
+    assert api.delete(f"/v1/jobs/{queued}", headers=auth("rita")).status_code == 404
+    assert api.get(f"/v1/jobs/{queued}", headers=auth("alice")).json()["state"] == "queued"
+
+
+def test_rejecting_an_edited_job_keeps_the_models_result(api: TestClient, store: Store,
+                                                         settings: Settings):
+    job_id = run(api, store, settings, "model text")
+    assert decide(api, job_id, decision="edit", version=0, output=TEXT).status_code == 200
+    assert decide(api, job_id, decision="reject", version=1,
+                  reason="not this either").status_code == 200
+    job = api.get(f"/v1/jobs/{job_id}", headers=auth("alice")).json()
+    assert (job["state"], job["result"]["text"]) == ("rejected", "model text")

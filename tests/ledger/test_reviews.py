@@ -74,7 +74,8 @@ def test_a_structured_edit_is_checked_then_published_on_approval(engine, ledger)
         desk.decide(result.job_id, Regenerate(decision="regenerate", version=0), "ana")
 
     edited = desk.decide(result.job_id, Edit(decision="edit", version=0, output={
-        "taglines": ["Crust that crackles", "Warm from the oven by seven"]}), "ana")
+        "taglines": ["Crust that crackles", "Warm from the oven by seven"],
+        "injected": "<b>not in the schema</b>"}), "ana")
     assert (edited.state, edited.version, edited.revision) == ("awaiting_review", 1, 1)
     with pytest.raises(ReviewConflict, match="version 1, not 0"):
         desk.decide(result.job_id, Approve(decision="approve", version=0), "ben")
@@ -82,7 +83,9 @@ def test_a_structured_edit_is_checked_then_published_on_approval(engine, ledger)
     assert (approved.state, approved.decided_by, approved.revision) == ("approved", "ben", 1)
     record = ledger.show(result.job_id)
     assert record.result.output == result.output  # the model's own result is kept
-    assert record.review.revisions[0].output["taglines"][1] == "Warm from the oven by seven"
+    # Stored as parsed into the output model: the unknown field is gone.
+    assert record.review.revisions[0].output == {
+        "taglines": ["Crust that crackles", "Warm from the oven by seven"]}
     assert [e.kind for e in record.events][-2:] == ["edited", "approved"]
 
 
