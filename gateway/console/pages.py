@@ -101,6 +101,28 @@ def _login_first(request: Request) -> RedirectResponse:
     return _redirect(f"/ui/login?next={quote(request.url.path)}")
 
 
+_NOT_OURS = "The form did not come from this console (CSRF check)."
+
+
+def _refused(session: Session, message: str) -> HTMLResponse:
+    return _page("error.html", 403, session=session, title="Refused", message=message)
+
+
+async def _posted(request: Request, verb: str) -> tuple[Session, dict[str, str]] | Response:
+    """The session and form of a POST that would ``verb`` (decide, submit), or the page
+    refusing it: no login, a form from elsewhere (CSRF), or a role that may not."""
+    session = _session(request)
+    if session is None:
+        return _login_first(request)
+    form = await _form(request)
+    if not session.csrf_ok(form.get("csrf")):
+        return _refused(session, _NOT_OURS)
+    if not session.may_decide():
+        return _refused(session, f"{session.user} is a {session.role}: only reviewers and "
+                                 f"admins {verb}.")
+    return session, form
+
+
 # -- logging in and out -----------------------------------------------------------------------
 @router.get("/login")
 async def login_page(request: Request, next: str = "/ui/") -> Response:
@@ -150,8 +172,7 @@ async def logout(request: Request) -> Response:
     session = _session(request)
     form = await _form(request)
     if session is not None and not session.csrf_ok(form.get("csrf")):
-        return _page("error.html", 403, session=session, title="Refused",
-                     message="The form did not come from this console (CSRF check).")
+        return _refused(session, _NOT_OURS)
     _console(request).sessions.close(request.cookies.get(COOKIE))
     response = _redirect("/ui/login")
     response.delete_cookie(COOKIE, path="/ui")
@@ -222,17 +243,10 @@ def _submit_form(request: Request, session: Session, name: str, status: int = 20
 
 @router.post("/submit")
 async def submit(request: Request) -> Response:
-    session = _session(request)
-    if session is None:
-        return _login_first(request)
-    form = await _form(request)
-    if not session.csrf_ok(form.get("csrf")):
-        return _page("error.html", 403, session=session, title="Refused",
-                     message="The form did not come from this console (CSRF check).")
-    if not session.may_decide():
-        return _page("error.html", 403, session=session, title="Refused",
-                     message=f"{session.user} is a {session.role}: only reviewers and "
-                             "admins submit.")
+    posted = await _posted(request, "submit")
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
     gateway = _console(request).gateway
     name = form.get("generator", "")
     registered = gateway.client.engine.generators.get(name)
@@ -331,17 +345,10 @@ def _unlabelled(text: str, label: Any) -> str:
 
 @router.post("/jobs/{job_id}/review")
 async def review(request: Request, job_id: str) -> Response:
-    session = _session(request)
-    if session is None:
-        return _login_first(request)
-    form = await _form(request)
-    if not session.csrf_ok(form.get("csrf")):
-        return _page("error.html", 403, session=session, title="Refused",
-                     message="The form did not come from this console (CSRF check).")
-    if not session.may_decide():
-        return _page("error.html", 403, session=session, title="Refused",
-                     message=f"{session.user} is a {session.role}: only reviewers and "
-                             "admins decide.")
+    posted = await _posted(request, "decide")
+    if isinstance(posted, Response):
+        return posted
+    session, form = posted
     draft = form.get("output")
     try:
         decision = _DECISION.validate_python(_decision_fields(form))
