@@ -32,6 +32,16 @@ ISO_8601 = (r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?"
             r"(Z|[+-]\d{2}:\d{2})?)?$")
 
 
+# The query parameters every ledger listing takes (this one and the review queue).
+Generator = Annotated[str | None, Query(description="e.g. news.article")]
+Model = Annotated[str | None, Query(description="A configured model's name.")]
+Search = Annotated[str | None, Query(max_length=500,
+                                     description="Words every result must contain.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
+Cursor = Annotated[str | None, Query(max_length=400,
+                                     description="next_cursor of the previous page.")]
+
+
 def _time(name: str, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -48,8 +58,8 @@ def _time(name: str, value: str | None) -> datetime | None:
             responses=documented(401, 422, 429, 503))
 async def list_jobs(
     gateway: GatewayDep, caller: CallerDep,
-    generator: Annotated[str | None, Query(description="e.g. news.article")] = None,
-    model: Annotated[str | None, Query(description="A configured model's name.")] = None,
+    generator: Generator = None,
+    model: Model = None,
     plugin: Annotated[str | None, Query()] = None,
     status: Annotated[State | None, Query()] = None,
     idempotency_key: Annotated[str | None, Query()] = None,
@@ -57,11 +67,9 @@ async def list_jobs(
         "Created at or after: an ISO 8601 date or time (UTC without an offset)."))] = None,
     until: Annotated[str | None, Query(pattern=ISO_8601, description=(
         "Created before: an ISO 8601 date or time (UTC without an offset)."))] = None,
-    q: Annotated[str | None, Query(max_length=500,
-                                   description="Words every result must contain.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=400,
-                                        description="next_cursor of the previous page.")] = None,
+    q: Search = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> JobHistoryPage:
     """Jobs this key submitted (every job for a key with ``see_all_jobs``), from the ledger."""
     filters = Filters(generator=generator, model=model, plugin=plugin, state=status,

@@ -16,7 +16,7 @@ from ..errors import documented
 from ..history import decode_cursor
 from ..json_body import JsonRoute
 from ..models import JobHistoryPage
-from .history import MAX_PAGE
+from .history import Cursor, Generator, Limit, Model, Search
 from .jobs import JobId
 
 # JsonRoute: bodies the JSON parser cannot read are refused naming their field, as for jobs.
@@ -29,13 +29,11 @@ async def review_queue(
     gateway: GatewayDep, caller: CallerDep,
     state: Annotated[ReviewState, Query(description="Review state to list.")] = (
         "awaiting_review"),
-    generator: Annotated[str | None, Query(description="e.g. news.article")] = None,
-    model: Annotated[str | None, Query(description="A configured model's name.")] = None,
-    q: Annotated[str | None, Query(max_length=500,
-                                   description="Words every result must contain.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
-    cursor: Annotated[str | None, Query(max_length=400,
-                                        description="next_cursor of the previous page.")] = None,
+    generator: Generator = None,
+    model: Model = None,
+    q: Search = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> JobHistoryPage:
     """Every key's jobs whose review is in ``state``, from the ledger."""
     filters = Filters(review=state, generator=generator, model=model, search=q, limit=limit,

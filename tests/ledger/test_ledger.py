@@ -29,14 +29,6 @@ from aigc_core.testing import scripted
 from tests.support.demo import ECHO_MODEL, TAGLINE
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each kind: a SQLite file, a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/ledger.db"
-    return request.getfixturevalue("postgres_url")
-
-
 @pytest.fixture
 def ledger(ledger_url: str):
     settings = LedgerSettings(url=ledger_url)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,13 +20,6 @@ from aigc_core.testing import scripted
 from tests.support.demo import TAGLINE
 
 from .test_ledger import taglines
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/ledger.db"
-    return request.getfixturevalue("postgres_url")
 
 
 @pytest.fixture
