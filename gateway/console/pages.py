@@ -10,6 +10,7 @@ HttpOnly and SameSite=Strict besides.
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
@@ -37,6 +38,8 @@ from .dashboard import dashboard
 from .preview import preview, width
 from .schema_form import form_fields, form_input
 from .sessions import COOKIE, Session, Sessions
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -295,7 +298,7 @@ async def job_page(request: Request, job_id: str, decided: str = "") -> Response
 
 async def _job(request: Request, session: Session, job_id: str, status: int = 200,
                notice: str = "", error: str = "", problems: list[Any] | None = None,
-               draft: str | None = None) -> Response:
+               draft: str | None = None, reason: str = "") -> Response:
     gateway = _console(request).gateway
     record: JobRecord | None = await run_in_threadpool(
         gateway.history.read, lambda ledger: ledger.show(job_id))
@@ -321,20 +324,29 @@ async def _job(request: Request, session: Session, job_id: str, status: int = 20
                         shown.output if shown else None, shown.text if shown else None,
                         _output_schema(gateway, record)),
         may_decide=session.may_decide() and open_review and result is not None,
-        open_review=open_review, structured=structured, draft=draft, notice=notice,
-        error=error, problems=problems or [])
+        open_review=open_review, structured=structured, draft=draft, reason=reason,
+        notice=notice, error=error, problems=problems or [])
 
 
 def _output_schema(gateway: Gateway, record: JobRecord) -> dict[str, Any] | None:
-    """The output schema the generator gives this job (its limits for this input), or None
-    when the generator is not installed here or the input no longer validates."""
+    """The output schema the generator gives this job (its limits for this input; for a
+    chunked generator, its first chunk's), or None when the generator is not installed here
+    or the job's input no longer validates (an older job)."""
     engine = gateway.client.engine
     registered = engine.generators.get(record.job.generator)
     if registered is None:
         return None
+    generator = registered.generator
     try:
-        return registered.generator.json_schema(engine.validate(record.job))
+        data = engine.validate(record.job)
     except (AigcError, ValidationError):
+        return None
+    try:
+        return generator.json_schema(generator.chunking.split(data)[0] if generator.chunking
+                                     else data)
+    except Exception:
+        log.warning("no output schema for job %s (%s); shown without limits",
+                    record.job.id, record.job.generator, exc_info=True)
         return None
 
 
@@ -362,7 +374,8 @@ async def review(request: Request, job_id: str) -> Response:
         await run_in_threadpool(gateway.reviews.decide_by, session.user, job_id, decision)
     except ApiError as exc:
         return await _job(request, session, job_id, exc.status_code, draft=draft,
-                          error=str(exc.detail), problems=exc.problems)
+                          reason=form.get("reason", ""), problems=exc.problems,
+                          error=f"Your {decision.decision} was not recorded: {exc.detail}")
     return _redirect(f"/ui/jobs/{quote(job_id)}?decided={decision.decision}")
 
 
