@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import (
+    console,
     control,
     faults,
     gates,
@@ -45,6 +46,7 @@ BENCHMARKS: dict[str, Callable[[Context], Report]] = {
     "startup": startup.run,
     "gates": gates.run,
     "ledger": ledger.run,
+    "console": console.run,
 }
 
 

@@ -111,8 +111,7 @@ def _conditions(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
     if filters.state:
         found.append(_STATE[filters.state]())
     if filters.review:
-        found.append(exists().where(_reviews.c.job_id == _jobs.c.job_id,
-                                    _reviews.c.state == filters.review))
+        found.append(_reviews.c.state == filters.review)
     if filters.labelled is not None:
         labelled = _results.c.label.is_not(None)
         found.append(labelled if filters.labelled else ~labelled)
@@ -124,21 +123,36 @@ def _conditions(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
         found.append(search.matching(dialect, filters.search))
     if filters.before:
         at, job_id = filters.before
-        found.append(or_(_jobs.c.created_at < at,
-                         and_(_jobs.c.created_at == at, _jobs.c.job_id < job_id)))
+        created, key = _order(filters)
+        found.append(or_(created < at, and_(created == at, key < job_id)))
     return found
 
 
+def _order(filters: Filters) -> tuple[Any, Any]:
+    """The columns a listing is ordered by (newest first): the review's copy of the job's
+    creation time when it lists one review state, so that ``ix_reviews_state`` alone finds
+    the page, whether few or many jobs are in that state."""
+    table = _reviews if filters.review else _jobs
+    return table.c.created_at, table.c.job_id
+
+
 def _listing(filters: Filters, dialect: str) -> Select[Any]:
+    results = (_results, _results.c.job_id == _jobs.c.job_id)
+    if filters.review:  # a review queue: from the reviews in that state (``_order``)
+        # Joined flat, not nested: SQLite hides results.rowid (full-text search) from a
+        # parenthesised join.
+        source = _reviews.join(_jobs, _jobs.c.job_id == _reviews.c.job_id).outerjoin(*results)
+    else:
+        source = _jobs.outerjoin(*results).outerjoin(_reviews,
+                                                     _reviews.c.job_id == _jobs.c.job_id)
+    created, key = _order(filters)
     return (select(_jobs.c.job_id, _jobs.c.generator, _jobs.c.model, _jobs.c.created_at,
                    _jobs.c.source, _jobs.c.submitter, _results.c.status, _results.c.plugin,
                    _results.c.finished_at, _results.c.text, _results.c.search_text,
-                   _cancelled().label("cancelled"),
-                   select(_reviews.c.state).where(_reviews.c.job_id == _jobs.c.job_id)
-                   .scalar_subquery().label("review"))
-            .select_from(_jobs.outerjoin(_results, _results.c.job_id == _jobs.c.job_id))
+                   _cancelled().label("cancelled"), _reviews.c.state.label("review"))
+            .select_from(source)
             .where(*_conditions(filters, dialect))
-            .order_by(_jobs.c.created_at.desc(), _jobs.c.job_id.desc())
+            .order_by(created.desc(), key.desc())
             .limit(filters.limit))
 
 

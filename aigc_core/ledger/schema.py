@@ -98,7 +98,10 @@ reviews = Table(
     Column("decided_at", DateTime(timezone=True)),
     Column("reason", Text),
     Column("regenerated_as", String(_ID)),
-    Index("ix_reviews_state", "state"),
+    # The job's creation time again: the review queue lists one state newest first from this
+    # index alone, however few or many jobs are in that state.
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_reviews_state", "state", "created_at", "job_id"),
 )
 
 revisions = Table(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -52,10 +52,24 @@ def write(connection: Connection, records: Iterable[LedgerRecord]) -> None:
                 reviews.setdefault(record.job_id, opened)
     # Jobs first: results and reviews refer to them.
     for table, rows in ((schema.jobs, jobs), (schema.results, results), (schema.events, events),
-                        (schema.reviews, reviews)):
+                        (schema.reviews, _created(connection, reviews, jobs))):
         if rows:
             statement: Insert = insert(connection, table).on_conflict_do_nothing()
             connection.execute(statement, list(rows.values()))
+
+
+def _created(connection: Connection, reviews: dict[str, dict[str, Any]],
+             jobs: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The reviews with their job's creation time: from this batch, or from the ledger for
+    a job recorded by an earlier one (its queued entry came before its result's)."""
+    earlier = [job_id for job_id in reviews if job_id not in jobs]
+    known = {job_id: row["created_at"] for job_id, row in jobs.items() if job_id in reviews}
+    if earlier:
+        known |= {job_id: created for job_id, created in connection.execute(
+            select(schema.jobs.c.job_id, schema.jobs.c.created_at)
+            .where(schema.jobs.c.job_id.in_(earlier)))}
+    return {job_id: row | {"created_at": known[job_id]} for job_id, row in reviews.items()
+            if job_id in known}
 
 
 def insert(connection: Connection, table: Table) -> Any:

@@ -46,11 +46,21 @@ def test_an_inline_run_under_required_review_waits_in_the_queue(engine, ledger):
     bad = run(engine, taglines("Too few"))
     assert [e.job_id for e in ledger.list(Filters(review="awaiting_review"))] == [good.job_id]
     assert ledger.list(Filters(review="awaiting_review"))[0].review == "awaiting_review"
+    # The queue reads from the reviews table: search, other filters and pages work there too.
+    assert [e.job_id for e in ledger.list(Filters(review="awaiting_review", search="crust",
+                                                  generator="demo.tagline"))] == [good.job_id]
+    assert ledger.list(Filters(review="awaiting_review", search="nowhere")) == []
+    assert ledger.list(Filters(review="awaiting_review",
+                               before=(record_time(ledger, good.job_id), good.job_id))) == []
     record = ledger.show(good.job_id)
     assert [e.kind for e in record.events] == ["started", "awaiting_review"]
     assert (record.review.mode, record.review.state, record.review.version) == (
         "required", "awaiting_review", 0)
     assert ledger.show(bad.job_id).review is None  # failed, and review.failed is off
+
+
+def record_time(ledger: Ledger, job_id: str):
+    return ledger.show(job_id).created_at
 
 
 def test_a_structured_edit_is_checked_then_published_on_approval(engine, ledger):

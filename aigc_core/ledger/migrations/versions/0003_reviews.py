@@ -29,8 +29,9 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True)),
         sa.Column("reason", sa.Text),
         sa.Column("regenerated_as", sa.String(_ID)),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.create_index("ix_reviews_state", "reviews", ["state"])
+    op.create_index("ix_reviews_state", "reviews", ["state", "created_at", "job_id"])
     op.create_table(
         "revisions",
         sa.Column("job_id", sa.String(_ID), sa.ForeignKey("jobs.job_id", ondelete="CASCADE"),
