@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -185,7 +185,8 @@ async def logout(request: Request) -> Response:
 # -- the queue --------------------------------------------------------------------------------
 @router.get("/")
 async def queue(request: Request, state: str = "awaiting_review", generator: str = "",
-                model: str = "", q: str = "", cursor: str = "") -> Response:
+                model: str = "", q: str = "", since: str = "", until: str = "",
+                cursor: str = "") -> Response:
     session = _session(request)
     if session is None:
         return _login_first(request)
@@ -195,13 +196,18 @@ async def queue(request: Request, state: str = "awaiting_review", generator: str
         before = decode_cursor(cursor) if cursor else None
     except ApiError:
         before = None
+    first, last = _day(since), _day(until)
     filters = Filters(review=state, generator=generator or None, model=model or None,
-                      search=q or None, limit=PAGE, before=before)
+                      search=q or None, since=first,
+                      until=last + timedelta(days=1) if last else None,  # the whole day
+                      limit=PAGE, before=before)
     gateway = _console(request).gateway
     entries = await run_in_threadpool(gateway.history.read, lambda ledger: ledger.list(filters))
     more = len(entries) == PAGE
     return _page("queue.html", session=session, entries=entries, state=state,
                  states=QUEUE_STATES, generator=generator, model=model, q=q,
+                 since=first.date().isoformat() if first else "",
+                 until=last.date().isoformat() if last else "",
                  next_cursor=encode_cursor(entries[-1]) if entries and more else None)
 
 
@@ -285,6 +291,14 @@ async def next_job(request: Request, after: str = "") -> Response:
         Filters(review="awaiting_review", limit=2)))
     following = [entry.job_id for entry in entries if entry.job_id != after]
     return _redirect(f"/ui/jobs/{quote(following[0])}" if following else "/ui/")
+
+
+def _day(value: str) -> datetime | None:
+    """A date field's day (UTC midnight); None when blank or not a date."""
+    try:
+        return datetime.combine(date.fromisoformat(value), time(), tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
 # -- a job ------------------------------------------------------------------------------------

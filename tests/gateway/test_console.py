@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aigc_core.config import Settings
+from aigc_core.jobs import utcnow
 from aigc_core.ledger import Ledger, LedgerSettings, database
 from aigc_core.review.settings import ReviewSettings
 from aigc_gateway.console import passwords
@@ -283,3 +285,16 @@ def test_a_viewer_cannot_submit(api: TestClient):
     answer = api.post("/ui/submit", data={"csrf": csrf(form.text), "generator": "qtest.work",
                                           "model": "qtest", "text": TEXT})
     assert answer.status_code == 403 and "only reviewers and admins submit" in answer.text
+
+
+def test_the_queue_filters_by_day(api: TestClient, finished: Callable[..., str]):
+    job_id = finished()
+    login(api, "ana")
+    today = utcnow().date()
+    days = {"since": today.isoformat(), "until": today.isoformat()}
+    assert f"/ui/jobs/{job_id}" in api.get("/ui/", params=days).text
+    before = {"until": (today - timedelta(days=1)).isoformat()}
+    assert f"/ui/jobs/{job_id}" not in api.get("/ui/", params=before).text
+    after = {"since": (today + timedelta(days=1)).isoformat()}
+    assert "Nothing is awaiting review." in api.get("/ui/", params=after).text
+    assert api.get("/ui/", params={"since": "not a date"}).status_code == 200  # ignored
