@@ -484,7 +484,8 @@ def statements(engine: Engine) -> Iterator[list[tuple[str, Any, float]]]:
 
 
 def calls(seeded: Seeded, cursor: str) -> list[Call]:
-    """The ledger calls behind the pages (pages.py), each with its page's key."""
+    """The ledger calls behind the pages (gateway/console/queue.py and job.py), each with
+    its page's key."""
     rng = random.Random(SEED + 3)
     today = datetime.now(timezone.utc).date()
 

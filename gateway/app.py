@@ -18,8 +18,8 @@ from aigc_core.plugins import aigc_version
 
 from . import errors
 from .body_limit import BodyLimit
-from .console import pages
-from .console.pages import Console
+from .console import job, login, queue, submit
+from .console.web import Console
 from .metrics import RequestMetrics
 from .routes import generators, health, history, jobs, metrics, review
 from .service import Gateway
@@ -54,7 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (generators, jobs, history, review, health, metrics):
         app.include_router(module.router)
-    app.include_router(pages.router)
+    for page in (login, queue, job, submit):
+        app.include_router(page.router)
     app.mount("/ui/static", StaticFiles(packages=[("aigc_gateway.console", "static")]),
               name="console-static")
     # Outermost first: count every request, then refuse oversized bodies.

@@ -21,7 +21,7 @@ from aigc_core.jobs import utcnow
 from aigc_core.ledger import Ledger, LedgerSettings, database
 from aigc_core.review.settings import ReviewSettings
 from aigc_gateway.console import passwords
-from aigc_gateway.console.pages import SECURITY_HEADERS
+from aigc_gateway.console.web import SECURITY_HEADERS
 from aigc_workers.ledger_sync import sync
 from aigc_workers.store import Store
 
