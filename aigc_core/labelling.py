@@ -14,7 +14,9 @@ the writer and its readers cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -31,6 +33,28 @@ SEPARATOR = "\n\n"
 
 Position = Literal["start", "end"]
 T = TypeVar("T")
+#: Which part of a result an integrity digest covers (the implicit label's ``sha256_of``).
+Content = Literal["text", "output"]
+
+
+def _text_bytes(text: str) -> bytes:
+    return text.encode("utf-8")
+
+
+def _output_bytes(output: dict[str, Any]) -> bytes:
+    return json.dumps(output, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+#: How each part of a result is serialised for its digest, byte for byte the same for the
+#: labeller, an edit and the verifier: a text as UTF-8; an output as canonical JSON (keys
+#: sorted, no whitespace, non-ASCII kept as UTF-8).
+SERIALIZERS: dict[str, Callable[[Any], bytes]] = {"text": _text_bytes, "output": _output_bytes}
+
+
+def sha256(content: Content, value: Any) -> str:
+    """Hex SHA-256 of ``value`` (the result's text or output) in its canonical form."""
+    return hashlib.sha256(SERIALIZERS[content](value)).hexdigest()
 
 
 class ExplicitLabel(BaseModel):
@@ -67,11 +91,17 @@ def attach(result: Any, explicit: ExplicitLabel, implicit: dict[str, Any]) -> No
 
 def record_edit(result: Any, editor: str, at: str, revision: int) -> None:
     """Note in a result's labels that a person edited it: the labels stay (an edited text is
-    still AI-generated content), and their metadata says who changed it, when, in which
-    revision."""
+    still AI-generated content), and ``edited`` says who changed it, when, in which revision,
+    and the digest of the edited content (the implicit label's own digest stays the model's
+    output's: the record of what was generated)."""
     labels = (getattr(result, "metadata", None) or {}).get(METADATA_KEY)
-    if labels is not None:
-        labels["edited"] = {"by": editor, "at": at, "revision": revision}
+    if labels is None:
+        return
+    edited: dict[str, Any] = {"by": editor, "at": at, "revision": revision}
+    content = (labels.get("implicit") or {}).get("sha256_of")
+    if content in SERIALIZERS and getattr(result, content, None) is not None:
+        edited["sha256"] = sha256(content, getattr(result, content))
+    labels["edited"] = edited
 
 
 def explicit_label(result: Any) -> ExplicitLabel | None:

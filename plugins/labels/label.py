@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from aigc_core import Result, labelling
 
-from .digest import Content, sha256
 from .settings import LabelSettings
 
 #: IPTC Digital Source Type for content made by a trained model (as in C2PA and XMP).
@@ -50,10 +49,10 @@ def language_of(data: BaseModel) -> str | None:
 def apply(result: Result, settings: LabelSettings, language: str | None) -> None:
     """Label a succeeded result in place."""
     explicit = settings.explicit_for(language)
-    content: Content = "output" if result.output is not None else "text"
+    content: labelling.Content = "output" if result.output is not None else "text"
     if content == "text":
         result.text = labelling.embed(result.text or "", explicit)
-    digest = sha256(content, result.output if content == "output" else result.text)
+    digest = labelling.sha256(content, result.output if content == "output" else result.text)
     labelling.attach(result, explicit.model_copy(update={"embedded": content == "text"}),
                      implicit_label(result, settings, content, digest))
 
@@ -64,7 +63,7 @@ def remove(text: str, explicit: dict[str, Any]) -> str:
     return labelling.unembed(text, labelling.ExplicitLabel.model_validate(explicit))
 
 
-def implicit_label(result: Result, settings: LabelSettings, content: Content,
+def implicit_label(result: Result, settings: LabelSettings, content: labelling.Content,
                    digest: str) -> dict[str, Any]:
     provenance = result.provenance
     finished = provenance.finished_at or datetime.now(timezone.utc)

@@ -11,9 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from aigc_core.labelling import METADATA_KEY
+from aigc_core.labelling import METADATA_KEY, SERIALIZERS, sha256
 
-from .digest import SERIALIZERS, sha256
 from .label import GB_FIELDS, GB_LABEL_VALUES, GB_REQUIRED
 
 Status = Literal["ok", "fail", "skip"]
@@ -72,10 +71,12 @@ def verify(result: Any) -> Verdict:
     problems = [problem for check in CHECKS for problem in check(result, label)]
     if problems:
         return Verdict("fail", tuple(problems), job_id)
-    implicit = label["implicit"]
+    implicit, edited = label["implicit"], label.get("edited")
+    by = (f"; edited by {edited.get('by')} in revision {edited.get('revision')}"
+          if isinstance(edited, dict) else "")
     return Verdict("ok", (f"AI label intact ({implicit['sha256_of']}, sha256 "
-                          f"{implicit['sha256'][:12]}…, producer {implicit['ContentProducer']})",),
-                   job_id)
+                          f"{implicit['sha256'][:12]}…, producer {implicit['ContentProducer']}"
+                          f"{by})",), job_id)
 
 
 def _gb_fields(result: dict[str, Any], label: dict[str, Any]) -> list[str]:
@@ -113,7 +114,15 @@ def _integrity(result: dict[str, Any], label: dict[str, Any]) -> list[str]:
     if implicit.get("ReservedCode1") != f"sha256:{recorded}":
         problems.append("ReservedCode1 does not hold the label's digest as 'sha256:<sha256>'")
     actual = sha256(content, value)
-    if recorded != actual:
+    edited = label.get("edited")
+    if isinstance(edited, dict) and edited.get("sha256"):
+        # A reviewer's edit: the label's own digest stays the model's output's, and the
+        # edit records the digest of what was approved.
+        if edited["sha256"] != actual:
+            problems.append(f"{content} was modified after its edit by {edited.get('by')} "
+                            f"(revision {edited.get('revision')}): sha256 mismatch (edit "
+                            f"{str(edited['sha256'])[:12]}…, content {actual[:12]}…)")
+    elif recorded != actual:
         problems.append(f"{content} was modified after labelling: sha256 mismatch "
                         f"(label {str(recorded)[:12]}…, content {actual[:12]}…)")
     return problems

@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 from pydantic import BaseModel, ConfigDict, Field
 
-from aigc_core import Engine, GenerationOptions, Generator, Problem, Result
+from aigc_core import Engine, GenerationOptions, Generator, Problem, Result, labelling
 from aigc_core.checks import max_length, not_blank
 from aigc_core.cli.main import cli
 from aigc_core.testing import scripted
-from aigc_plugins.labels import digest, label
+from aigc_plugins.labels import label
 from aigc_plugins.labels.settings import LabelSettings
 from aigc_plugins.labels.verify import verify, verify_document
 
@@ -129,11 +129,11 @@ def test_structured_output_is_untouched_and_the_label_goes_to_metadata(engine):
 
 
 def test_canonical_json_ignores_key_order_and_keeps_non_ascii():
-    a = digest.sha256("output", {"b": [1, 2], "a": "中"})
-    assert a == digest.sha256("output", {"a": "中", "b": [1, 2]})
+    a = labelling.sha256("output", {"b": [1, 2], "a": "中"})
+    assert a == labelling.sha256("output", {"a": "中", "b": [1, 2]})
     assert a == hashlib.sha256('{"a":"中","b":[1,2]}'.encode()).hexdigest()
     assert a != hashlib.sha256(b'{"a":"\\u4e2d","b":[1,2]}').hexdigest()
-    assert a != digest.sha256("output", {"a": "中", "b": [2, 1]})
+    assert a != labelling.sha256("output", {"a": "中", "b": [2, 1]})
 
 
 @pytest.mark.parametrize(("language", "text"), [
@@ -372,3 +372,27 @@ def test_cli_labels_a_text_result_and_verify_label_checks_it(plugin_env, tmp_pat
     path.write_text(json.dumps({**result, "text": result["text"] + " Bob"}), encoding="utf-8")
     checked = verify_label(path)
     assert checked.exit_code == 1 and "text was modified after labelling" in checked.output
+
+
+@pytest.mark.parametrize("kind", ["text", "output"])
+def test_a_reviewers_edit_verifies_and_a_change_after_it_does_not(labelled, kind):
+    """An approved edit (review.md) keeps the model's label and records the edit's digest:
+    verify-label accepts it, and catches a change made after the edit."""
+    result = Result.model_validate(labelled[kind])
+    label = labelling.explicit_label(result)
+    if kind == "text":
+        result.text = labelling.embed("Tides follow the sun and the moon.", label)
+    else:
+        result.output = {**(result.output or {}), "title": "An edited title"}
+    labelling.record_edit(result, "ana", "2026-12-05T12:00:00+00:00", 1)
+    verdict = verify(as_json(result))
+    assert verdict.status == "ok", verdict.messages
+    assert "edited by ana in revision 1" in verdict.messages[0]
+    after = as_json(result)
+    if kind == "text":
+        after["text"] = after["text"].replace("sun", "stars")
+    else:
+        after["output"]["title"] = "Changed after the edit"
+    verdict = verify(after)
+    assert verdict.status == "fail"
+    assert f"{kind} was modified after its edit by ana (revision 1)" in verdict.messages[0]
