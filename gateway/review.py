@@ -57,11 +57,9 @@ class Reviews:
         """Apply ``decision`` in ``reviewer``'s name (a key's, or a console user's, whose
         right to decide the caller has checked)."""
         def decide(ledger: Ledger) -> Review:
-            record = ledger.show(job_id)
             # A regenerated job belongs to whoever submitted the first: their service reads it.
-            owner = (record.submitter if record else None) or reviewer
             desk = ReviewDesk(ledger, self.client.engine, announce=self.client.store.review,
-                              resubmit=lambda job: self.resubmit(owner, job))
+                              resubmit=lambda job, first: self.resubmit(first or reviewer, job))
             return desk.decide(job_id, decision, reviewer)
 
         try:

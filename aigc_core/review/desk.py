@@ -7,7 +7,8 @@ transaction (ledger/reviews.py) and announced to whoever reads the job's state.
 
 ``announce(job_id, state, result)`` tells the job store (the gateway and queue clients read
 it) that a job was approved or rejected, with the result to publish when an approved edit
-replaced the model's; ``resubmit(job)`` queues a regenerated job. Both are optional:
+replaced the model's; ``resubmit(job, submitter)`` queues a regenerated job as the first
+job's submitter's (None for an inline run). Both are optional:
 without them decisions are recorded in the ledger only.
 """
 
@@ -26,7 +27,7 @@ from .errors import DecisionRefused, EditRejected, NotReviewable, ReviewConflict
 from .models import EVENT, OPEN_STATES, OUTCOME, Decision, Review, ReviewState, Revision
 
 Announce = Callable[[str, ReviewState, Result | None], None]
-Resubmit = Callable[[Job], str]
+Resubmit = Callable[[Job, str | None], str]
 
 
 class ReviewDesk:
@@ -65,7 +66,7 @@ class ReviewDesk:
             raise ReviewConflict(f"job {job_id} was decided by someone else meanwhile; read "
                                  "it again, then decide")
         if regenerated is not None and self.resubmit is not None:
-            self.resubmit(regenerated)
+            self.resubmit(regenerated, record.submitter)
         if self.announce is not None and decided.state in ("approved", "rejected"):
             # Only an approval publishes an edit: a rejected job keeps the model's result.
             edit = decided.state == "approved" and decided.revision > 0
