@@ -2,7 +2,8 @@
 against the generator's validators and gates, then recorded in the ledger in one guarded
 transaction (ledger/reviews.py) and announced to whoever reads the job's state.
 
-    desk = ReviewDesk(ledger, engine, announce=client.announce_review, resubmit=client.submit)
+    desk = ReviewDesk(ledger, engine, announce=client.store.review,
+                      resubmit=lambda job, submitter: client.submit(job))
     review = desk.decide("job-1", Decision(decision="approve", version=0), reviewer="ana")
 
 ``announce(job_id, state, result)`` tells the job store (the gateway and queue clients read
