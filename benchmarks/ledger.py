@@ -540,7 +540,8 @@ def _rows(records: list[LedgerRecord]) -> list[tuple[Any, list[dict[str, Any]]]]
     jobs, results, events = [], [], []
     for record in records:
         assert record.job is not None and record.result is not None
-        jobs.append(writer._job_row(record, record.job))
+        # The state the writer gives a job recorded with its result.
+        jobs.append(writer._job_row(record, record.job) | {"state": record.result.status})
         results.append(writer._result_row(record.result))
         events += [{"key": e.key, "job_id": record.job_id, "kind": e.kind, "at": e.at,
                     "detail": e.detail} for e in record.events]

@@ -91,25 +91,13 @@ class JobRecord(BaseModel):
     review: Review | None = None
 
 
-def _cancelled() -> ColumnElement[bool]:
-    return exists().where(_events.c.job_id == _jobs.c.job_id, _events.c.kind == "cancelled")
-
-
-_STATE: dict[str, Any] = {
-    "succeeded": lambda: _results.c.status == "succeeded",
-    "failed": lambda: _results.c.status == "failed",
-    "cancelled": lambda: and_(_results.c.job_id.is_(None), _cancelled()),
-    "unfinished": lambda: and_(_results.c.job_id.is_(None), ~_cancelled()),
-}
-
-
 def _conditions(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
     equal = {_jobs.c.generator: filters.generator, _jobs.c.model: filters.model,
              _results.c.plugin: filters.plugin, _jobs.c.idempotency_key: filters.idempotency_key,
              _jobs.c.submitter: filters.submitter}
     found = [column == value for column, value in equal.items() if value is not None]
     if filters.state:
-        found.append(_STATE[filters.state]())
+        found.append(_jobs.c.state == filters.state)
     if filters.review:
         found.append(_reviews.c.state == filters.review)
     if filters.labelled is not None:
@@ -147,9 +135,9 @@ def _listing(filters: Filters, dialect: str) -> Select[Any]:
                                                      _reviews.c.job_id == _jobs.c.job_id)
     created, key = _order(filters)
     return (select(_jobs.c.job_id, _jobs.c.generator, _jobs.c.model, _jobs.c.created_at,
-                   _jobs.c.source, _jobs.c.submitter, _results.c.status, _results.c.plugin,
+                   _jobs.c.source, _jobs.c.submitter, _jobs.c.state, _results.c.plugin,
                    _results.c.finished_at, _results.c.text, _results.c.search_text,
-                   _cancelled().label("cancelled"), _reviews.c.state.label("review"))
+                   _reviews.c.state.label("review"))
             .select_from(source)
             .where(*_conditions(filters, dialect))
             .order_by(created.desc(), key.desc())
@@ -161,7 +149,7 @@ def listing(connection: Connection, filters: Filters) -> list[LedgerEntry]:
     rows = connection.execute(_listing(filters, connection.dialect.name)).mappings()
     return [LedgerEntry(
         job_id=row["job_id"], generator=row["generator"], model=row["model"],
-        state=row["status"] or ("cancelled" if row["cancelled"] else "unfinished"),
+        state=row["state"],
         created_at=utc(row["created_at"]), finished_at=utc(row["finished_at"]),
         plugin=row["plugin"],
         source=row["source"], submitter=row["submitter"], review=row["review"],

@@ -1,7 +1,8 @@
 """The ledger's tables (SQLAlchemy Core). Migrations (``migrations/versions``) create them;
 this module is what queries are written against, and must match the newest migration.
 
-- ``jobs``: one row per job, as submitted: input, options, metadata, who submitted it.
+- ``jobs``: one row per job, as submitted: input, options, metadata, who submitted it, and
+  one column that changes, ``state``: where the job stands (the events say how it got there).
 - ``events``: append-only state changes (queued, started, retrying, succeeded, ...).
 - ``results``: one row per finished job: output, text, problems, provenance, AI label, and
   ``search_text``, what full-text search reads (``search.py`` indexes it per database).
@@ -45,7 +46,11 @@ jobs = Table(
     Column("source", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("review", String(16)),  # revision 0003: the job's review mode, if not off
+    # Revision 0005: the job's state as it stands (unfinished, cancelled, or its result's
+    # status), kept by the writer, so that listing one state reads ``ix_jobs_state`` alone.
+    Column("state", String(16), nullable=False, server_default="unfinished"),
     Index("ix_jobs_created_at", "created_at"),
+    Index("ix_jobs_state", "state", "created_at", "job_id"),
     Index("ix_jobs_generator", "generator", "created_at"),
     Index("ix_jobs_model", "model", "created_at"),
     Index("ix_jobs_idempotency_key", "idempotency_key"),

@@ -37,6 +37,16 @@ _POSTGRES_DDL = [
 #: What the first migration runs, by dialect name, to make results searchable.
 DDL: dict[str, list[str]] = {"sqlite": _SQLITE_DDL, "postgresql": _POSTGRES_DDL}
 
+#: What migration 0005 runs so that the planner knows rare words are rare. PostgreSQL keeps
+#: the frequencies of the most common words only (1,000 at the default statistics target)
+#: and guesses about 0.5% of results for any other; a search for a word in 77 of 200,000
+#: results then walked jobs newest first to the end (2.4 s) where the index would have found
+#: them at once. Ten times the words makes that guess small enough.
+STATISTICS: dict[str, list[str]] = {
+    "sqlite": [],
+    "postgresql": ["ALTER TABLE results ALTER COLUMN search_vector SET STATISTICS 1000"],
+}
+
 
 def _fts5_phrase(query: str) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in query.split())

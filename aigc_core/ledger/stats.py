@@ -1,6 +1,6 @@
 """Counts for the review console's dashboard: jobs per day by generator, model and outcome
-over a window, and reviews by state. One grouped query each, served by the indexes on
-``created_at`` and ``reviews.state``."""
+over a window, and reviews by state. One grouped query each over one table (a job's state
+is on its row), served by the indexes on ``created_at`` and ``reviews.state``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, case, func, select
 
 from . import schema
 
-_jobs, _results, _reviews = schema.jobs, schema.results, schema.reviews
+_jobs, _reviews = schema.jobs, schema.reviews
 
 
 class DayCount(BaseModel):
@@ -37,12 +37,10 @@ def _day(value: Any) -> date:
 
 def stats(connection: Connection, since: datetime) -> Stats:
     day = func.date(_jobs.c.created_at).label("day")
-    outcome = {name: func.sum(case((_results.c.status == name, 1), else_=0)).label(name)
-               for name in ("succeeded", "failed")}
+    counts = {name: func.sum(case((_jobs.c.state == name, 1), else_=0)).label(name)
+              for name in ("succeeded", "failed", "unfinished")}
     rows = connection.execute(
-        select(day, _jobs.c.generator, _jobs.c.model, outcome["succeeded"], outcome["failed"],
-               func.sum(case((_results.c.job_id.is_(None), 1), else_=0)).label("unfinished"))
-        .select_from(_jobs.outerjoin(_results, _results.c.job_id == _jobs.c.job_id))
+        select(day, _jobs.c.generator, _jobs.c.model, *counts.values())
         .where(_jobs.c.created_at >= since)
         .group_by(day, _jobs.c.generator, _jobs.c.model)
         .order_by(day, _jobs.c.generator, _jobs.c.model)).mappings()

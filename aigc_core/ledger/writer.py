@@ -2,9 +2,11 @@
 
 Idempotent by construction: jobs and results are keyed by job id, events by their key, and a
 row already present is left as it is (``ON CONFLICT DO NOTHING``). Records are never updated:
-a correction is a new event. A run that ends under review (an ``awaiting_review`` event, or
-the end of a job under optional review) also opens the job's row in ``reviews``, which only
-review decisions change afterwards (reviews.py).
+a correction is a new event. Two things are kept as they stand beside them: ``jobs.state``
+moves forward only (unfinished, then cancelled or the result's status), so a replayed batch
+changes nothing; and a run that ends under review (an ``awaiting_review`` event, or the end
+of a job under optional review) opens the job's row in ``reviews``, which only review
+decisions change afterwards (reviews.py).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -35,6 +37,7 @@ def write(connection: Connection, records: Iterable[LedgerRecord]) -> None:
     results: dict[str, dict[str, Any]] = {}
     events: dict[str, dict[str, Any]] = {}
     reviews: dict[str, dict[str, Any]] = {}
+    cancelled: set[str] = set()
     for record in records:
         if record.job is not None:
             jobs.setdefault(record.job_id, _job_row(record, record.job))
@@ -44,18 +47,49 @@ def write(connection: Connection, records: Iterable[LedgerRecord]) -> None:
             jobs.setdefault(record.job_id, _job_from_result(record, record.result))
             results.setdefault(record.job_id, _result_row(record.result))
         for event in record.events:
+            if event.kind == "cancelled":
+                cancelled.add(record.job_id)
             events.setdefault(event.key, {"key": event.key, "job_id": record.job_id,
                                           "kind": event.kind, "at": event.at,
                                           "detail": event.detail})
             opened = _opened_review(record.job_id, event)
             if opened is not None:
                 reviews.setdefault(record.job_id, opened)
+    for job_id, row in jobs.items():
+        row["state"] = _state(results.get(job_id), job_id in cancelled)
     # Jobs first: results and reviews refer to them.
-    for table, rows in ((schema.jobs, jobs), (schema.results, results), (schema.events, events),
+    if jobs:
+        connection.execute(_jobs_forward(connection), list(jobs.values()))
+    for table, rows in ((schema.results, results), (schema.events, events),
                         (schema.reviews, _created(connection, reviews, jobs))):
         if rows:
             statement: Insert = insert(connection, table).on_conflict_do_nothing()
             connection.execute(statement, list(rows.values()))
+    # A cancel whose job an earlier batch recorded: no job row here to carry it.
+    if earlier := cancelled - jobs.keys():
+        connection.execute(update(schema.jobs).where(schema.jobs.c.job_id.in_(earlier),
+                                                     schema.jobs.c.state == "unfinished")
+                           .values(state="cancelled"))
+
+
+#: A job's states in the order it can reach them: ``jobs.state`` never moves back.
+_FINAL = ("succeeded", "failed")
+
+
+def _state(result: dict[str, Any] | None, cancelled: bool) -> str:
+    if result is not None:
+        return result["status"]
+    return "cancelled" if cancelled else "unfinished"
+
+
+def _jobs_forward(connection: Connection) -> Insert:
+    """Insert jobs; a job recorded already takes the row's state only if that moves it on."""
+    statement = insert(connection, schema.jobs)
+    state, new = schema.jobs.c.state, statement.excluded.state
+    return statement.on_conflict_do_update(
+        index_elements=[schema.jobs.c.job_id], set_={"state": new},
+        # Spelt out, not ``not_in``: an expanding IN cannot go into an executemany.
+        where=and_(state != new, new != "unfinished", *(state != final for final in _FINAL)))
 
 
 def _created(connection: Connection, reviews: dict[str, dict[str, Any]],

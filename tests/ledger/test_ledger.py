@@ -139,7 +139,7 @@ def test_an_empty_postgresql_database_asks_for_an_upgrade(postgres_url):
     assert status.exit_code == 1 and "schema none" in status.output
     upgraded = CliRunner().invoke(cli, ["ledger", "upgrade"])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "schema none -> 0004" in upgraded.output
+    assert "schema none -> 0005" in upgraded.output
     assert CliRunner().invoke(cli, ["ledger", "status"]).exit_code == 0
     Ledger.open(settings).close()
 
@@ -233,3 +233,73 @@ def test_an_older_schema_is_refused_then_upgraded_keeping_its_records(make_engin
         assert ledger.show("old-1").job.generator == "demo.tagline"
         [result] = run_jobs(make_engine, ledger_url, [("tea", taglines("Steep it", "Sip"))])
         assert [e.job_id for e in ledger.list(Filters(search="steep"))] == [result.job_id]
+
+
+def test_a_jobs_state_moves_forward_across_batches_and_is_listed_by_state(make_engine, ledger,
+                                                                          ledger_url):
+    [done] = run_jobs(make_engine, ledger_url, [("tea", taglines("Steep and sip", "Leaf"))])
+    record = ledger.show(done.job_id)
+
+    def queued(job_id: str) -> LedgerRecord:
+        job = record.job.model_copy(update={"id": job_id})
+        return LedgerRecord(job_id=job_id, job=job, source="queue", events=[
+            LedgerEvent(key=f"{job_id}:queued", kind="queued", at=utcnow())])
+
+    def event(job_id: str, kind: str) -> LedgerRecord:
+        return LedgerRecord(job_id=job_id, source="queue", events=[
+            LedgerEvent(key=f"{job_id}:{kind}", kind=kind, at=utcnow())])
+
+    def finished(job_id: str) -> LedgerRecord:
+        result = record.result.model_copy(update={"job_id": job_id, "status": "failed"})
+        return LedgerRecord(job_id=job_id, result=result, source="queue", events=[
+            LedgerEvent(key=f"{job_id}:failed", kind="failed", at=utcnow())])
+
+    # One batch per outbox read: the cancel of q-2 and the end of q-3 come after their jobs.
+    ledger.record([queued("q-1"), queued("q-2"), queued("q-3")])
+    ledger.record([event("q-2", "cancelled"), finished("q-3")])
+    # The same entries delivered again (a writer that crashed before acknowledging) and the
+    # queued entry replayed after the end: nothing moves back.
+    ledger.record([queued("q-3"), queued("q-2"), event("q-2", "cancelled"), finished("q-3")])
+    # A job, its start and its cancel all in one batch.
+    ledger.record([queued("q-4"), event("q-4", "started"), event("q-4", "cancelled")])
+
+    def listed(state: str) -> list[str]:
+        return sorted(entry.job_id for entry in ledger.list(Filters(state=state)))
+
+    assert listed("unfinished") == ["q-1"]
+    assert listed("cancelled") == ["q-2", "q-4"]
+    assert listed("failed") == ["q-3"]
+    assert listed("succeeded") == [done.job_id]
+    states = {entry.job_id: entry.state for entry in ledger.list(Filters())}
+    assert states == {"q-1": "unfinished", "q-2": "cancelled", "q-3": "failed",
+                      "q-4": "cancelled", done.job_id: "succeeded"}
+    stats = ledger.stats(utcnow() - timedelta(days=1))
+    assert (sum(d.succeeded for d in stats.days), sum(d.failed for d in stats.days),
+            sum(d.unfinished for d in stats.days)) == (1, 1, 1)
+
+
+def test_upgrading_to_0005_fills_each_jobs_state_from_its_records(make_engine, ledger_url):
+    from alembic import command
+
+    engine = database.connect(LedgerSettings(url=ledger_url))
+    with engine.begin() as connection:
+        command.upgrade(database._config(connection), "0004")
+    with engine.begin() as connection:  # written by the aigc before 0005
+        for job_id in ("done-1", "gone-1", "open-1"):
+            connection.exec_driver_sql(
+                "INSERT INTO jobs (job_id, generator, model, input, options, metadata, source, "
+                f"created_at) VALUES ('{job_id}', 'demo.tagline', 'default', '{{}}', '{{}}', "
+                "'{}', 'queue', '2026-01-01 00:00:00')")
+        connection.exec_driver_sql(
+            "INSERT INTO results (job_id, status, problems, provenance, plugin, plugin_version,"
+            " model_id, search_text, finished_at) VALUES ('done-1', 'failed', '[]', '{}', "
+            "'demo', '1', 'm', 'text', '2026-01-01 00:00:01')")
+        connection.exec_driver_sql(
+            "INSERT INTO events (key, job_id, kind, at, detail) VALUES "
+            "('gone-1:cancelled', 'gone-1', 'cancelled', '2026-01-01 00:00:01', '{}')")
+    database.upgrade(engine)
+    engine.dispose()
+    with Ledger.open(LedgerSettings(url=ledger_url)) as ledger:
+        assert {e.job_id: e.state for e in ledger.list(Filters())} == {
+            "done-1": "failed", "gone-1": "cancelled", "open-1": "unfinished"}
+        assert [e.job_id for e in ledger.list(Filters(state="cancelled"))] == ["gone-1"]
