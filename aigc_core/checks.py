@@ -78,6 +78,45 @@ def distinct(field: str, items: Sequence[str]) -> list[Problem]:
     return problems
 
 
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is sure to exceed it.
+
+    >>> edit_distance("Shenzel", "Shenzhen", 2)
+    2
+    """
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char != other)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _near_miss_limit(word: str) -> int:
+    # One letter in a short word ("is" for "ist"), two in a long one.
+    return 1 if len(word) < 6 else 2
+
+
+def restates(text: str, original: str) -> bool:
+    """``text`` adds no word to ``original``: each of its words is one of ``original``'s or
+    a near miss of one (a letter or two changed: "Die Fotosynthese is der Vorgang" restates
+    "Die Fotosynthese ist der Vorgang"). An answer that restates its question teaches nothing.
+
+    >>> restates("Osmosis", "What is osmosis?"), restates("Paris", "Capital of France?")
+    (True, False)
+    """
+    had = set(normalise(original).split())
+    words = normalise(text).split()
+    return bool(words) and all(
+        word in had or any(edit_distance(word, other, _near_miss_limit(word))
+                           <= _near_miss_limit(word) for other in had)
+        for word in words)
+
+
 _LETTER = re.compile(r"[^\W\d_]")
 #: Letters joined by an underscore: a key such as "bloom_level", never prose.
 _KEY = re.compile(r"[^\W\d_]_[^\W\d_]")

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from ..checks import edit_distance
 from ..problems import Problem
 from .base import GateView, ProseField
 from .tuning import tuned
@@ -201,7 +202,7 @@ def _near_names(folded: str, words: _Words, rules: _Rules) -> Iterator[str]:
         if len(candidate) < rules.min_name \
                 or abs(len(candidate) - len(folded)) > allowed \
                 or _inflected(folded, candidate, rules.keep) \
-                or _edits(folded, candidate, allowed) > allowed:
+                or edit_distance(folded, candidate, allowed) > allowed:
             continue
         name = words.name(candidate)
         if name is not None:
@@ -214,20 +215,6 @@ def _inflected(word: str, name: str, keep: int) -> bool:
     shorter, longer = sorted((word, name), key=len)
     stem = max(len(shorter) - keep, 3)
     return longer.startswith(shorter[:stem]) and len(longer) - stem <= _SUFFIX + keep
-
-
-def _edits(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is sure to exceed it."""
-    previous = list(range(len(b) + 1))
-    for i, char in enumerate(a, 1):
-        current = [i]
-        for j, other in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char != other)))
-        if min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
 
 
 @dataclass(frozen=True)

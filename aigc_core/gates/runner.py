@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from ..problems import Problem
-from . import cutoff, echo, language, names, repetition
+from . import cutoff, echo, language, names, refusal, repetition
 from .base import GateExemption, GateView
 
 Gate = Callable[[GateView], list[Problem]]
 
 #: Every gate, by name (each a module of this package). Order is the order problems appear.
 GATES: dict[str, Gate] = {
+    "refusal": refusal.check,
     "repetition": repetition.check,
     "prompt_echo": echo.check,
     "cut_off": cutoff.check,

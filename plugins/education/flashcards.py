@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from aigc_core import GenerationOptions, Generator, Problem, schemas
-from aigc_core.checks import distinct, normalise
+from aigc_core.checks import distinct, restates
 
 from . import export_anki, readability
 from .common import keep_requested
@@ -35,12 +35,13 @@ def distinct_fronts(output: Flashcards, data: FlashcardInput) -> list[Problem]:
 
 
 def back_answers_front(output: Flashcards, data: FlashcardInput) -> list[Problem]:
-    """A back that only repeats its front teaches nothing."""
+    """A back that only repeats its front, word for word or nearly ("Die Fotosynthese is der
+    Vorgang" behind "Die Fotosynthese ist der Vorgang"), teaches nothing."""
     return [
         Problem(field=f"cards[{index}].back", code="repeats_front",
                 message="repeats the front; give the answer or definition")
         for index, card in enumerate(output.cards)
-        if normalise(card.back) == normalise(card.front)
+        if restates(card.back, card.front)
     ]
 
 

@@ -386,6 +386,16 @@ def test_flashcard_validators():
     assert [p.field for p in distinct_fronts(same, data)] == ["cards[1].front"]
     echo = cards(("Photosynthesis", "photosynthesis."))
     assert [p.field for p in back_answers_front(echo, data)] == ["cards[0].back"]
+    # The embedded model's de-photo-1 card (docs/quality.md): the back is the front with one
+    # letter dropped. A back that names what the front only asks about is an answer, and a
+    # cloze card's back adds the missing word.
+    near = cards(("Die Fotosynthese ist der Vorgang", "Die Fotosynthese is der Vorgang"),
+                 ("Was ist Osmose?", "Osmose"),
+                 ("Capital of France?", "Paris"),
+                 ("The ___ is the powerhouse of the cell",
+                  "The mitochondria is the powerhouse of the cell"))
+    assert [p.field for p in back_answers_front(near, data)] == ["cards[0].back",
+                                                                 "cards[1].back"]
 
 
 def test_flashcard_backs_come_from_the_source_text():

@@ -1,0 +1,96 @@
+"""The refusal gate: copy that talks about the task instead of doing it.
+
+Small models, and large ones given an odd input, answer with an apology, a refusal or a
+statement about the request where the copy should be. The embedded model's translation of a
+Russian sentence into English succeeded as "The Russian language is not available for
+translation." before this gate; a chat model's "I'm sorry, but I can't help with that" is as
+well-formed a string. A field is flagged when it holds one of these phrases:
+
+- an apology or a refusal written by the model about itself: "I'm sorry", "I apologize",
+  "as an AI", "as a language model", "I cannot / can't / am unable to" + help, provide, write,
+  translate, ...; the same in German, French, Spanish, Italian, Portuguese, Russian and
+  Chinese ("Es tut mir leid", "Je ne peux pas", "Lo siento", "作为一个人工智能", ...);
+- a statement that the work cannot be done: "is not available for translation", "cannot be
+  translated", "no translation is available".
+
+A phrase that the job's input holds (a news fact quoting someone's "I'm sorry") is the input's,
+not the model's, and is not flagged.
+
+Setting (``[gates.refusal]``), with its default: ``phrases = []``, more phrases (regular
+expressions, matched without case) that an operator's models are known to write.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from ..checks import quote
+from ..errors import ConfigError
+from ..problems import Problem
+from .base import GateView
+from .tuning import tuned
+
+NAME = "refusal"
+
+DEFAULTS: dict[str, Any] = {"phrases": []}
+
+_VERBS = ("help|assist|provide|write|create|generate|translate|summari[sz]e|answer|comply|"
+          "fulfil+|do that|complete")
+#: What a model writes instead of the copy, by language; one expression each.
+_PHRASES = (
+    r"\bI(?:'m| am) (?:so |very |really )?sorry\b",
+    r"\bI (?:must |do )?apologi[sz]e\b",
+    r"\bas an? (?:AI|artificial intelligence|(?:large )?language model|assistant)\b",
+    rf"\bI (?:cannot|can ?not|can't|can’t|am unable to|am not able to|won't|will not) "
+    rf"(?:{_VERBS})\b",
+    r"\b(?:is|are) not (?:available|possible) (?:for|to) (?:translat|summar)\w*",
+    r"\bcan(?:not|'t|’t| not) be translated\b",
+    r"\bno translation (?:is )?(?:available|possible)\b",
+    r"\bes tut mir leid\b", r"\bals (?:eine? )?(?:KI|Sprachmodell)\b",
+    r"\bich kann (?:Ihnen |dir )?(?:dabei |damit )?nicht (?:helfen|übersetzen)\b",
+    r"\bje suis (?:vraiment )?désolée?\b", r"\ben tant qu['’](?:IA|intelligence artificielle)",
+    r"\bje ne (?:peux pas|suis pas en mesure d['’e] ?)(?:vous )?"
+    r"(?:aider|traduire|fournir|répondre|écrire)",
+    r"\blo siento\b", r"\bcomo (?:una )?(?:IA|inteligencia artificial|modelo de lenguaje)\b",
+    r"\bno puedo (?:ayudar|proporcionar|traducir|escribir|generar)\b",
+    r"\bmi dispiace\b", r"\bnon posso (?:aiutar|fornir|tradurr|scriver)\w*",
+    r"\bnão posso (?:ajudar|fornecer|traduzir|escrever)\b",
+    r"\bизвините\b", r"\bя не могу (?:помочь|перевести|предоставить|ответить|написать)",
+    r"\bкак (?:ИИ|искусственный интеллект|языковая модель)",
+    r"作为(?:一个)?(?:人工智能|AI|语言模型)", r"(?:抱歉|对不起)[，,]?我",
+    r"我(?:无法|不能)(?:帮|提供|翻译|回答)",
+)
+
+
+@lru_cache(maxsize=8)
+def _pattern(extra: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{phrase})" for phrase in (*_PHRASES, *extra)),
+                      re.IGNORECASE)
+
+
+def check(view: GateView) -> list[Problem]:
+    settings = tuned(view, NAME, DEFAULTS)
+    try:
+        pattern = _pattern(tuple(settings["phrases"]))
+    except re.error as exc:
+        raise ConfigError(f"gates.refusal.phrases: not a regular expression: {exc}") from None
+    given = "\n".join(view.input_texts).casefold()
+    problems = []
+    for field in view.fields:
+        for match in pattern.finditer(field.text):
+            if match.group().casefold() not in given:
+                problems.append(Problem(
+                    field=field.path, code=NAME,
+                    message=f"talks about the task instead of doing it "
+                            f"({quote(_sentence(field.text, match.start()), 60)}); write the "
+                            "copy itself, with no apology, refusal or remark about the request"))
+                break
+    return problems
+
+
+def _sentence(text: str, at: int) -> str:
+    """The sentence around ``at``, for the problem message."""
+    start = max(text.rfind(stop, 0, at) for stop in ".!?\n") + 1
+    return text[start:].strip()
