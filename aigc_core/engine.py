@@ -237,7 +237,8 @@ class Engine:
                 result.text = outcome.text
                 result.problems = prefixed(outcome.problems,
                                            f"part[{index}]" if len(parts) > 1 else "")
-                raise _ValidationFailed(outcome.attempts)
+                raise _ValidationFailed(outcome.attempts, f"part[{index}]" if len(parts) > 1
+                                        else None, prov.attempts)
             outputs.append(outcome.output)
         output = (generator.chunking.join(context.data, outputs) if generator.chunking
                   else outputs[0])
@@ -412,8 +413,14 @@ class Engine:
 
 
 class _ValidationFailed(AigcError):
-    def __init__(self, attempts: int):
-        super().__init__(f"the output still had problems after {attempts} attempt(s)")
+    def __init__(self, attempts: int, part: str | None = None, total: int | None = None):
+        if part is None:
+            super().__init__(f"the output still had problems after {attempts} attempt(s)")
+            return
+        # A chunked job's attempts (provenance) count every part's; the message names the
+        # part that failed, so that its count and the job's both add up.
+        super().__init__(f"{part} still had problems after {attempts} attempt(s) "
+                         f"({total} attempt(s) in all for the job's parts)")
 
 
 def _unknown_fields(model: type[BaseModel], data: dict[str, Any]) -> list[Problem]:

@@ -516,3 +516,14 @@ def test_embedded_model_translates_a_json_i18n_file(local_engine):
     if output is not None:
         assert set(output["translation"]) == {"title", "inbox"}
         assert output["translation"]["inbox"]["unread"].count("%d") == 1
+
+
+def test_a_failed_part_names_its_attempts_and_the_jobs(engine):
+    scripted(['{"translation": "Paramètres"}'] + ['{"translation": "Vous avez messages"}'] * 3)
+    result = engine.run(engine.make_job("translation.translate", {
+        "format": "json", "target_language": "fr", "source_language": "en",
+        "text": {"title": "Settings", "unread": "You have %d new messages"}}))
+    assert not result.ok and result.provenance.attempts == 4
+    assert result.error.message == ("part[1] still had problems after 3 attempt(s) "
+                                    "(4 attempt(s) in all for the job's parts)")
+    assert [p.field for p in result.problems] == ["part[1].translation"]
