@@ -12,7 +12,11 @@ repeat (a fact, a topic, the text to summarise). A field is flagged, once, for t
   one to three words and a colon at the start of a line or sentence of the prompt, outside the
   input's values ("Tone:", "Facts:", "Call to action:"), or an output field's name in quotes
   followed by what to write there (``- "lede": one sentence ...``), which a model copies as
-  "Lede: ...".
+  "Lede: ...";
+- **a spliced value**: the field is one of the input's values (three words or more) with only
+  words of the instructions around it, two to four of them: "At most A night tram for
+  Northgate" succeeded as a headline for the story "a night tram for Northgate", whose prompt
+  asked for headlines of "at most 60 characters".
 
 Settings (``[gates.prompt_echo]``), with their defaults:
 
@@ -64,6 +68,10 @@ class _Instructions:
     """Case-folded."""
     needles: tuple[str, ...]
     """Each label with its colon, as a field would hold it (case-folded)."""
+    vocabulary: frozenset[str]
+    """Every word of the instructions (the prompt outside the input's values)."""
+    values: tuple[tuple[str, ...], ...]
+    """The input's values of three words or more, as words."""
 
 
 def check(view: GateView) -> list[Problem]:
@@ -77,6 +85,8 @@ def check(view: GateView) -> list[Problem]:
         message = _copied(found, instructions.runs, size)
         if not message and settings["labels"] and instructions.labels:
             message = _labelled(field.text, instructions)
+        if not message:
+            message = _spliced(found, instructions)
         if message:
             problems.append(Problem(field=field.path, code=NAME, message=message))
     return problems
@@ -117,6 +127,28 @@ def _labelled(text: str, instructions: _Instructions) -> str | None:
     return None
 
 
+#: Words of the instructions around a spliced value: fewer is a chance ("New: ..."), more
+#: is more than a splice.
+_SPLICE_WORDS = range(2, 5)
+
+
+def _spliced(found: Words, instructions: _Instructions) -> str | None:
+    """The field is an input value with words of the instructions, and only those, around it."""
+    keys = found.keys
+    for value in instructions.values:
+        if len(keys) - len(value) not in _SPLICE_WORDS:
+            continue
+        for start in range(len(keys) - len(value) + 1):
+            if keys[start:start + len(value)] != value:
+                continue
+            around = keys[:start] + keys[start + len(value):]
+            if all(word in instructions.vocabulary and word not in value for word in around):
+                return (f"is the input's {found.excerpt(start, start + len(value))} with the "
+                        f"instructions' words {quote(' '.join(around))} around it: write the "
+                        "copy itself, not the prompt's words")
+    return None
+
+
 @lru_cache(maxsize=32)
 def _instructions(prompt: str, inputs: Sequence[str], size: int) -> _Instructions:
     """The prompt's runs of ``size`` words and its labels, outside the input's values.
@@ -131,7 +163,10 @@ def _instructions(prompt: str, inputs: Sequence[str], size: int) -> _Instruction
     labels = frozenset(label.casefold() for label, start in _labels(prompt)
                        if start not in starts or not masked[starts[start]])
     needles = tuple(f"{label}{colon}" for label in labels for colon in (":", " :"))
-    return _Instructions(runs, labels, needles)
+    vocabulary = frozenset(key for key, given_here in zip(written.keys, masked, strict=True)
+                           if not given_here)
+    values = tuple(keys for keys in dict.fromkeys(given) if len(keys) >= 3)
+    return _Instructions(runs, labels, needles, vocabulary, values)
 
 
 def _labels(prompt: str) -> Iterator[tuple[str, int]]:

@@ -1,33 +1,15 @@
 """The refusal gate: copy that apologises, refuses or remarks on the request instead of doing it.
 
-The fail case is a real embedded-model answer (``tests/fixtures/gates/refusal_*.json``), checked
-through the engine as any answer is; the others are the phrases the gate knows, in several
-languages, and what it must leave alone.
+Its real embedded-model case is in test_gates_answers.py; here are the phrases the gate knows,
+in several languages, and what it must leave alone.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from aigc_core import Engine
-from aigc_core.config import Settings
 from aigc_core.errors import ConfigError
 from aigc_core.gates import GateSettings, GateView, ProseField, refusal
-
-FIXTURES = sorted((Path(__file__).parents[1] / "fixtures" / "gates").glob("refusal_*.json"))
-
-
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda path: path.stem)
-def test_real_refusals_fail_through_the_engine(path: Path):
-    case = json.loads(path.read_text())
-    engine = Engine(Settings())
-    job = engine.make_job(case["generator"], case["input"])
-    _output, problems = engine.check_output(job, json.loads(case["answer"]))
-    assert [[p.field, p.code] for p in problems] == case["expected"]
-    assert "write the copy itself" in problems[0].message
 
 
 def check(text: str, inputs: tuple[str, ...] = (), **settings) -> list[str]:

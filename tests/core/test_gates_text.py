@@ -262,3 +262,20 @@ def test_each_gate_is_exempted_by_field_and_turned_off_by_name():
     assert codes(GateExemption("repetition", "chorus", "a refrain repeats by design")) == [
         "cut_off"]
     assert codes(off=("repetition", "cut_off")) == []
+
+
+def test_an_input_value_with_only_instruction_words_around_it_is_a_splice():
+    prompt = ("Write 2 different headlines for this news story.\n\nStory: a night tram for "
+              "Northgate\n\nEach headline: at most 60 characters, neutral tone, language en.")
+    inputs = ["a night tram for Northgate", "neutral", "en"]
+
+    def seen(text: str) -> list[str]:
+        return flagged(echo, view(("headlines[0]", text), prompt=prompt, inputs=inputs))
+
+    assert seen("At most A night tram for Northgate") == ["headlines[0]"]
+    assert seen("A night tram for Northgate, different tone") == ["headlines[0]"]
+    # The value alone, one word around it, or words of its own: a headline.
+    assert seen("A night tram for Northgate") == []
+    assert seen("News: a night tram for Northgate") == []
+    assert seen("Northgate gets a night tram for Northgate's late shifts") == []
+    assert seen("Finally, a night tram for Northgate") == []
