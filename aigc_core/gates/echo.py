@@ -71,7 +71,7 @@ class _Instructions:
     vocabulary: frozenset[str]
     """Every word of the instructions (the prompt outside the input's values)."""
     values: tuple[tuple[str, ...], ...]
-    """The input's values of three words or more, as words."""
+    """The input's values of three words or more, as words, the longest first."""
 
 
 def check(view: GateView) -> list[Problem]:
@@ -135,6 +135,8 @@ _SPLICE_WORDS = range(2, 5)
 def _spliced(found: Words, instructions: _Instructions) -> str | None:
     """The field is an input value with words of the instructions, and only those, around it."""
     keys = found.keys
+    if not instructions.values or len(keys) > len(instructions.values[0]) + _SPLICE_WORDS[-1]:
+        return None  # longer than the longest value with its most words around it
     for value in instructions.values:
         if len(keys) - len(value) not in _SPLICE_WORDS:
             continue
@@ -165,7 +167,8 @@ def _instructions(prompt: str, inputs: Sequence[str], size: int) -> _Instruction
     needles = tuple(f"{label}{colon}" for label in labels for colon in (":", " :"))
     vocabulary = frozenset(key for key, given_here in zip(written.keys, masked, strict=True)
                            if not given_here)
-    values = tuple(keys for keys in dict.fromkeys(given) if len(keys) >= 3)
+    values = tuple(sorted((keys for keys in dict.fromkeys(given) if len(keys) >= 3),
+                          key=len, reverse=True))
     return _Instructions(runs, labels, needles, vocabulary, values)
 
 

@@ -38,55 +38,75 @@ DEFAULTS: dict[str, Any] = {"phrases": []}
 
 _VERBS = ("help|assist|provide|write|create|generate|translate|summari[sz]e|answer|comply|"
           "fulfil+|do that|complete")
-#: What a model writes instead of the copy, by language; one expression each.
-_PHRASES = (
-    r"\bI(?:'m| am) (?:so |very |really )?sorry\b",
-    r"\bI (?:must |do )?apologi[sz]e\b",
-    r"\bas an? (?:AI|artificial intelligence|(?:large )?language model|assistant)\b",
-    rf"\bI (?:cannot|can ?not|can't|can’t|am unable to|am not able to|won't|will not) "
-    rf"(?:{_VERBS})\b",
-    r"\b(?:is|are) not (?:available|possible) (?:for|to) (?:translat|summar)\w*",
-    r"\bcan(?:not|'t|’t| not) be translated\b",
-    r"\bno translation (?:is )?(?:available|possible)\b",
-    r"\bes tut mir leid\b", r"\bals (?:eine? )?(?:KI|Sprachmodell)\b",
-    r"\bich kann (?:Ihnen |dir )?(?:dabei |damit )?nicht (?:helfen|übersetzen)\b",
-    r"\bje suis (?:vraiment )?désolée?\b", r"\ben tant qu['’](?:IA|intelligence artificielle)",
-    r"\bje ne (?:peux pas|suis pas en mesure d['’e] ?)(?:vous )?"
-    r"(?:aider|traduire|fournir|répondre|écrire)",
-    r"\blo siento\b", r"\bcomo (?:una )?(?:IA|inteligencia artificial|modelo de lenguaje)\b",
-    r"\bno puedo (?:ayudar|proporcionar|traducir|escribir|generar)\b",
-    r"\bmi dispiace\b", r"\bnon posso (?:aiutar|fornir|tradurr|scriver)\w*",
-    r"\bnão posso (?:ajudar|fornecer|traduzir|escrever)\b",
-    r"\bизвините\b", r"\bя не могу (?:помочь|перевести|предоставить|ответить|написать)",
-    r"\bкак (?:ИИ|искусственный интеллект|языковая модель)",
-    r"作为(?:一个)?(?:人工智能|AI|语言模型)", r"(?:抱歉|对不起)[，,]?我",
-    r"我(?:无法|不能)(?:帮|提供|翻译|回答)",
+#: What a model writes instead of the copy, by language: each expression with the words (case-
+#: folded) that any text it matches holds. A field holding none of them, nearly every field,
+#: is not searched with it: run over a whole article, the expressions cost milliseconds.
+_PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("sorry",), r"\bI(?:'m| am) (?:so |very |really )?sorry\b"),
+    (("apologi",), r"\bI (?:must |do )?apologi[sz]e\b"),
+    (("as a",), r"\bas an? (?:AI|artificial intelligence|(?:large )?language model|assistant)\b"),
+    (("cannot", "can not", "can't", "can’t", "unable", "not able", "won't", "will not"),
+     rf"\bI (?:cannot|can ?not|can't|can’t|am unable to|am not able to|won't|will not) "
+     rf"(?:{_VERBS})\b"),
+    (("translat", "summar"),
+     r"\b(?:is|are) not (?:available|possible) (?:for|to) (?:translat|summar)\w*"),
+    (("translated",), r"\bcan(?:not|'t|’t| not) be translated\b"),
+    (("no translation",), r"\bno translation (?:is )?(?:available|possible)\b"),
+    (("leid",), r"\bes tut mir leid\b"),
+    (("als ",), r"\bals (?:eine? )?(?:KI|Sprachmodell)\b"),
+    (("ich kann",), r"\bich kann (?:Ihnen |dir )?(?:dabei |damit )?nicht (?:helfen|übersetzen)\b"),
+    (("désolé",), r"\bje suis (?:vraiment )?désolée?\b"),
+    (("en tant qu",), r"\ben tant qu['’](?:IA|intelligence artificielle)"),
+    (("je ne ",), r"\bje ne (?:peux pas|suis pas en mesure d['’e] ?)(?:vous )?"
+                  r"(?:aider|traduire|fournir|répondre|écrire)"),
+    (("siento",), r"\blo siento\b"),
+    (("como ",), r"\bcomo (?:una )?(?:IA|inteligencia artificial|modelo de lenguaje)\b"),
+    (("no puedo",), r"\bno puedo (?:ayudar|proporcionar|traducir|escribir|generar)\b"),
+    (("dispiace",), r"\bmi dispiace\b"),
+    (("non posso",), r"\bnon posso (?:aiutar|fornir|tradurr|scriver)\w*"),
+    (("não posso",), r"\bnão posso (?:ajudar|fornecer|traduzir|escrever)\b"),
+    (("извините",), r"\bизвините\b"),
+    (("не могу",), r"\bя не могу (?:помочь|перевести|предоставить|ответить|написать)"),
+    (("как ",), r"\bкак (?:ИИ|искусственный интеллект|языковая модель)"),
+    (("作为",), r"作为(?:一个)?(?:人工智能|AI|语言模型)"),
+    (("抱歉", "对不起"), r"(?:抱歉|对不起)[，,]?我"),
+    (("无法", "不能"), r"我(?:无法|不能)(?:帮|提供|翻译|回答)"),
 )
+_BUILT_IN = tuple((hints, re.compile(phrase, re.IGNORECASE)) for hints, phrase in _PHRASES)
 
 
 @lru_cache(maxsize=8)
-def _pattern(extra: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{phrase})" for phrase in (*_PHRASES, *extra)),
-                      re.IGNORECASE)
+def _operators(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{phrase})" for phrase in phrases), re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"gates.refusal.phrases: not a regular expression: {exc}") from None
 
 
 def check(view: GateView) -> list[Problem]:
-    settings = tuned(view, NAME, DEFAULTS)
-    try:
-        pattern = _pattern(tuple(settings["phrases"]))
-    except re.error as exc:
-        raise ConfigError(f"gates.refusal.phrases: not a regular expression: {exc}") from None
+    extra = _operators(tuple(tuned(view, NAME, DEFAULTS)["phrases"]))
     given = "\n".join(view.input_texts).casefold()
+    folded = [field.text.casefold() for field in view.fields]
+    # The hints are looked for in all fields at once first: most outputs hold none.
+    everything = "\n".join(folded)
+    likely = [(hints, pattern) for hints, pattern in _BUILT_IN
+              if any(hint in everything for hint in hints)]
+    if not likely and extra is None:
+        return []
     problems = []
-    for field in view.fields:
-        for match in pattern.finditer(field.text):
-            if match.group().casefold() not in given:
-                problems.append(Problem(
-                    field=field.path, code=NAME,
-                    message=f"talks about the task instead of doing it "
-                            f"({quote(_sentence(field.text, match.start()), 60)}); write the "
-                            "copy itself, with no apology, refusal or remark about the request"))
-                break
+    for field, text in zip(view.fields, folded, strict=True):
+        patterns = [pattern for hints, pattern in likely
+                    if any(hint in text for hint in hints)] + ([extra] if extra else [])
+        found = next((match for pattern in patterns for match in pattern.finditer(field.text)
+                      if match.group().casefold() not in given), None)
+        if found is not None:
+            problems.append(Problem(
+                field=field.path, code=NAME,
+                message=f"talks about the task instead of doing it "
+                        f"({quote(_sentence(field.text, found.start()), 60)}); write the copy "
+                        "itself, with no apology, refusal or remark about the request"))
     return problems
 
 
