@@ -20,6 +20,7 @@ from pathlib import Path
 from . import (
     console,
     control,
+    eval_fleet,
     faults,
     gates,
     ledger,
@@ -47,6 +48,7 @@ BENCHMARKS: dict[str, Callable[[Context], Report]] = {
     "gates": gates.run,
     "ledger": ledger.run,
     "console": console.run,
+    "eval": eval_fleet.run,
 }
 
 

@@ -9,6 +9,8 @@ always favour the same side.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,8 +39,11 @@ class Pair:
         return self.f.tokens_per_s / self.b.tokens_per_s if self.b.tokens_per_s else 0.0
 
 
-def measure(ctx: Context, redis_url: str, endpoint: Endpoint, work: Work, concurrency: int,
-            b_first: bool) -> Pair:
+@contextmanager
+def fleet_client(ctx: Context, redis_url: str, endpoint: Endpoint, concurrency: int
+                 ) -> Iterator[Client]:
+    """Fresh workers with ``concurrency`` threads in all (at most PER_WORKER each), warmed up,
+    and a client of theirs; the workers stop when the block ends."""
     stack = Stack(redis_url, endpoint.url, endpoint.model, limit=concurrency)
     processes = -(-concurrency // PER_WORKER)
     workers = [ctx.fleet.aigc_worker(stack, -(-concurrency // processes),
@@ -47,23 +52,29 @@ def measure(ctx: Context, redis_url: str, endpoint: Endpoint, work: Work, concur
     try:
         with Client(stack.settings()) as client:
             warm_up(client, min(concurrency, 8), tag("warm"))
-
-            def run_b() -> tuple[Run, dict[str, Any]]:
-                endpoint.reset()
-                return direct(endpoint.url, endpoint.model, work, concurrency), endpoint.stats()
-
-            def run_f() -> tuple[Run, dict[str, Any]]:
-                endpoint.reset()
-                run = through_fleet(client, work, tag(f"f{concurrency}"), RUN_TIMEOUT)
-                return run, endpoint.stats()
-
-            if b_first:
-                b, b_server = run_b()
-                f, f_server = run_f()
-            else:
-                f, f_server = run_f()
-                b, b_server = run_b()
+            yield client
     finally:
         for worker in workers:
             ctx.fleet.stop(worker)
+
+
+def measure(ctx: Context, redis_url: str, endpoint: Endpoint, work: Work, concurrency: int,
+            b_first: bool) -> Pair:
+    with fleet_client(ctx, redis_url, endpoint, concurrency) as client:
+
+        def run_b() -> tuple[Run, dict[str, Any]]:
+            endpoint.reset()
+            return direct(endpoint.url, endpoint.model, work, concurrency), endpoint.stats()
+
+        def run_f() -> tuple[Run, dict[str, Any]]:
+            endpoint.reset()
+            run = through_fleet(client, work, tag(f"f{concurrency}"), RUN_TIMEOUT)
+            return run, endpoint.stats()
+
+        if b_first:
+            b, b_server = run_b()
+            f, f_server = run_f()
+        else:
+            f, f_server = run_f()
+            b, b_server = run_b()
     return Pair(concurrency, b, f, b_server, f_server)

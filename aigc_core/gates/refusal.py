@@ -36,8 +36,9 @@ NAME = "refusal"
 
 DEFAULTS: dict[str, Any] = {"phrases": []}
 
-_VERBS = ("help|assist|provide|write|create|generate|translate|summari[sz]e|answer|comply|"
-          "fulfil+|do that|complete")
+#: "help" only as a refusal says it: "I can't help but smile" is copy.
+_VERBS = (r"help(?: you| with|[.,;!]|$)|(?:assist|provide|write|create|generate|translate|"
+          r"summari[sz]e|answer|comply|fulfil+|do that|complete)\b")
 #: What a model writes instead of the copy, by language: each expression with the words (case-
 #: folded) that any text it matches holds. A field holding none of them, nearly every field,
 #: is not searched with it: run over a whole article, the expressions cost milliseconds.
@@ -47,7 +48,7 @@ _PHRASES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("as a",), r"\bas an? (?:AI|artificial intelligence|(?:large )?language model|assistant)\b"),
     (("cannot", "can not", "can't", "can’t", "unable", "not able", "won't", "will not"),
      rf"\bI (?:cannot|can ?not|can't|can’t|am unable to|am not able to|won't|will not) "
-     rf"(?:{_VERBS})\b"),
+     rf"(?:{_VERBS})"),
     (("translat", "summar"),
      r"\b(?:is|are) not (?:available|possible) (?:for|to) (?:translat|summar)\w*"),
     (("translated",), r"\bcan(?:not|'t|’t| not) be translated\b"),

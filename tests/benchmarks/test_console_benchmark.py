@@ -5,8 +5,6 @@ ledger calls behind them timed with their plans."""
 
 from __future__ import annotations
 
-import shutil
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,16 +19,6 @@ pytestmark = pytest.mark.timeout(240)
 
 TINY = console.Plan(jobs=2_000, repetitions=4, dashboard_repetitions=2, concurrent_requests=2,
                     ledger_repetitions=1, page_budget_s=60.0)
-
-
-@pytest.fixture
-def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (scripts/setup.sh installs it)")
-    # Fleet puts the benchmark plugin's site on sys.path: only for this test.
-    monkeypatch.setattr(sys, "path", [*sys.path])
-    with Fleet(tmp_path) as made:
-        yield made
 
 
 def test_the_seeded_ledger_holds_the_reviews_it_reports(tmp_path: Path):

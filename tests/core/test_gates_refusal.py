@@ -22,6 +22,7 @@ def check(text: str, inputs: tuple[str, ...] = (), **settings) -> list[str]:
     "I'm sorry, but I can't help with that request.",
     "As an AI language model, I cannot write about real people.",
     "I am unable to translate this text.",
+    "Unfortunately I can't help with that.",
     "This text cannot be translated into Spanish.",
     "Es tut mir leid, ich kann Ihnen dabei nicht helfen.",
     "Je suis désolé, je ne peux pas traduire ce texte.",
@@ -35,6 +36,8 @@ def test_apologies_and_refusals_in_several_languages_are_flagged(text: str):
 
 @pytest.mark.parametrize("text", [
     "We can't wait to welcome you to the new museum.",
+    "I can't help but smile when the first tram rolls in.",
+    "I cannot completely agree with the council, the mayor said.",
     "The mayor said the council cannot provide more buses before May.",
     "Ich kann nicht schwimmen, sagte der Trainer, und lachte.",
     "Night trams return to Northgate on Friday.",
