@@ -41,7 +41,11 @@ def test_text_job_through_the_server(llama_server):
     engine = engine_for(llama_server)
     result = engine.run(engine.make_job("demo.echo", {"text": "hello"},
                                         options=GenerationOptions(max_tokens=16)))
-    assert result.ok and result.text
+    # The server's text came back; whether the 135M model's answer to "hello" is usable copy
+    # is the content gates' call (it often apologises, which the refusal gate fails).
+    assert result.provenance.backend == "openai" and result.text
+    assert result.provenance.usage.completion_tokens > 0
+    assert result.ok or (result.error.kind == "validation" and result.problems)
 
 
 def test_unreachable_server_fails_the_job_with_a_clear_reason():
