@@ -76,7 +76,8 @@ class _Instructions:
 
 def check(view: GateView) -> list[Problem]:
     settings = tuned(view, NAME, DEFAULTS)
-    inputs = tuple(view.input_texts) + _defaults(view.data)
+    # The validated input repeats most of the job's strings: each is masked once.
+    inputs = tuple(dict.fromkeys((*view.input_texts, *_defaults(view.data))))
     problems = []
     for field in view.fields:
         found = words(field.text)

@@ -227,17 +227,19 @@ class _Input:
 @lru_cache(maxsize=64)
 def _input_words(inputs: tuple[str, ...]) -> _Input:
     """Cached: the repair loop gates one input once per attempt."""
+    # One findall over all the input's strings, each word folded once: a line break ends a
+    # word as the end of a string does, and an input has dozens of strings.
+    joined = "\n".join(inputs)
     spelled: dict[str, str] = {}
-    for text in inputs:
-        for word in set(_WORD.findall(text)):
-            folded = _fold(word)
-            if folded not in spelled or spelled[folded].islower():
-                spelled[folded] = word
+    for word in dict.fromkeys(_WORD.findall(joined)):
+        folded = _fold(word)
+        if folded not in spelled or spelled[folded].islower():
+            spelled[folded] = word
     by_initial: dict[str, list[str]] = {}
     for folded, word in spelled.items():
         if word[0].isupper():
             by_initial.setdefault(folded[0], []).append(folded)
-    return _Input(spelled, by_initial, frozenset(_lower_words(inputs)))
+    return _Input(spelled, by_initial, frozenset(_lower_words((joined,))))
 
 
 @lru_cache(maxsize=64)

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel
 
 from .base import ProseField
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+@lru_cache(maxsize=8)
+def _words_in_a_row(count: int) -> re.Pattern[str]:
+    """``count`` words, whatever is between them: found without listing every word of a
+    long field (every string of every output and input is asked)."""
+    return re.compile(rf"\w+(?:\W+\w+){{{max(count - 1, 0)}}}")
 
 
 def is_prose(text: str, min_words: int = 3) -> bool:
@@ -18,7 +25,8 @@ def is_prose(text: str, min_words: int = 3) -> bool:
     not a code, a URL, a number or an identifier."""
     if _CJK.search(text):
         return len(_CJK.findall(text)) >= 2 * min_words
-    return len(_WORD.findall(text)) >= min_words and not text.strip().startswith(("http", "{"))
+    return not text.lstrip().startswith(("http", "{")) and \
+        _words_in_a_row(min_words).search(text) is not None
 
 
 def prose_fields(output: Any, min_words: int = 3) -> list[ProseField]:
