@@ -37,7 +37,7 @@ from .load import Run, Work, direct, prompts, through_fleet
 from .report import Report, Target
 from .versus import RUN_TIMEOUT, fleet_client
 
-LEVELS = (16, 64)
+LEVELS = (1, 16, 64, 256)
 QUICK_LEVELS = (16,)
 MAX_TOKENS = 64
 PROMPT_WORDS = 60
