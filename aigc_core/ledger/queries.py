@@ -91,7 +91,7 @@ class JobRecord(BaseModel):
     review: Review | None = None
 
 
-def _conditions(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
+def _conditions(filters: Filters, connection: Connection) -> list[ColumnElement[bool]]:
     equal = {_jobs.c.generator: filters.generator, _jobs.c.model: filters.model,
              _results.c.plugin: filters.plugin, _jobs.c.idempotency_key: filters.idempotency_key,
              _jobs.c.submitter: filters.submitter}
@@ -108,7 +108,7 @@ def _conditions(filters: Filters, dialect: str) -> list[ColumnElement[bool]]:
     if filters.until:
         found.append(_jobs.c.created_at < filters.until)
     if filters.search:
-        found.append(search.matching(dialect, filters.search))
+        found.append(search.matching(connection, filters.search))
     if filters.before:
         at, job_id = filters.before
         created, key = _order(filters)
@@ -124,7 +124,7 @@ def _order(filters: Filters) -> tuple[Any, Any]:
     return table.c.created_at, table.c.job_id
 
 
-def _listing(filters: Filters, dialect: str) -> Select[Any]:
+def _listing(filters: Filters, connection: Connection) -> Select[Any]:
     results = (_results, _results.c.job_id == _jobs.c.job_id)
     if filters.review:  # a review queue: from the reviews in that state (``_order``)
         # Joined flat, not nested: SQLite hides results.rowid (full-text search) from a
@@ -139,14 +139,14 @@ def _listing(filters: Filters, dialect: str) -> Select[Any]:
                    _results.c.finished_at, _results.c.text, _results.c.search_text,
                    _reviews.c.state.label("review"))
             .select_from(source)
-            .where(*_conditions(filters, dialect))
+            .where(*_conditions(filters, connection))
             .order_by(created.desc(), key.desc())
             .limit(filters.limit))
 
 
 def listing(connection: Connection, filters: Filters) -> list[LedgerEntry]:
     """The newest jobs first that match ``filters``."""
-    rows = connection.execute(_listing(filters, connection.dialect.name)).mappings()
+    rows = connection.execute(_listing(filters, connection)).mappings()
     return [LedgerEntry(
         job_id=row["job_id"], generator=row["generator"], model=row["model"],
         state=row["state"],

@@ -16,7 +16,8 @@ from benchmarks import ledger
 from tests.queue.conftest import running_redis
 from tests.support.postgres import PostgresServer
 
-TINY = ledger.Plan(results=2_000, outbox_jobs=100, repetitions=1, fill_budget_s=120.0)
+#: One measured batch at each end and one bulk batch between them.
+TINY = ledger.Plan(results=3_000, outbox_jobs=100, repetitions=1, fill_budget_s=120.0)
 
 
 def _postgres_urls(server: PostgresServer, count: int) -> Iterator[list[str]]:
@@ -78,4 +79,7 @@ def test_a_tiny_run_fills_queries_and_drains_the_outbox(urls, tmp_path: Path):
     assert outbox["entries"] == outbox["written"] == 3 * TINY.outbox_jobs
     assert [t.name.split(":")[0] for t in report.targets] == [kind] * 3
     assert not report.params["fill"][kind]["stopped_early"]
-    assert report.params["fill"][kind]["recorded"] == TINY.results
+    fill = report.params["fill"][kind]
+    assert fill["recorded"] == TINY.results and fill["bulk_records"] == 1_000
+    # PostgreSQL's full-text index was dropped for the bulk fill and built again after it.
+    assert (fill["index_build_seconds"] > 0) == (kind == "postgresql")

@@ -24,6 +24,7 @@ from aigc_core.ledger import (
     LedgerSettings,
     LedgerUnavailable,
     database,
+    search,
 )
 from aigc_core.testing import scripted
 from tests.support.demo import ECHO_MODEL, TAGLINE
@@ -92,6 +93,29 @@ def test_filters_search_and_cursor(make_engine, ledger, ledger_url):
     assert ledger.list(Filters(until=now - timedelta(minutes=5))) == []
     assert [r.job.id for r in ledger.export(Filters(limit=3))] == [
         e.job_id for e in ledger.list(Filters(limit=3))]
+
+
+@pytest.mark.parametrize(("few", "common"), [(10, 40), (2, 40), (0, 40), (10, -1)])
+def test_a_search_lists_the_same_jobs_however_many_match(make_engine, ledger, ledger_url,
+                                                         monkeypatch, few, common):
+    """PostgreSQL lists a search with at most ``search.FEW`` matches from its matches, and
+    one with more, or one the planner expects in more than ``search.COMMON`` results, by
+    walking jobs: every way gives the same page, newest first, with the other filters and
+    the cursor applied (SQLite has one way; it must give the same)."""
+    monkeypatch.setattr(search, "FEW", few)
+    monkeypatch.setattr(search, "COMMON", common)
+    results = run_jobs(make_engine, ledger_url, [
+        (f"loaf {i}", taglines(f"Crust {i} crackles", f"Tagline {i} sings")) for i in range(4)])
+    run_jobs(make_engine, ledger_url, [("kale", taglines("Only crackles"))])  # fails: 1 line
+    newest_first = [r.job_id for r in reversed(results)]
+    assert [e.job_id for e in ledger.list(Filters(search="crackles", state="succeeded"))] \
+        == newest_first
+    first = ledger.list(Filters(search="crust crackles", limit=3))
+    assert [e.job_id for e in first] == newest_first[:3]
+    rest = ledger.list(Filters(search="crust crackles",
+                               before=(first[-1].created_at, first[-1].job_id)))
+    assert [e.job_id for e in rest] == newest_first[3:]
+    assert ledger.list(Filters(search="nowhere")) == []
 
 
 def test_writing_the_same_records_twice_adds_nothing(make_engine, ledger, ledger_url):
