@@ -40,10 +40,12 @@ from aigc_core.gates import (
     echo,
     identify,
     language,
+    lexicon,
     names,
     prose_fields,
     repetition,
     scripts,
+    vocabulary,
     words,
 )
 from aigc_core.repair import parse_output
@@ -61,8 +63,9 @@ GATES_P50_MS = 2.0
 GENERATOR = "news.article"
 
 #: Caches that live as long as the process whatever the job (the detector's model, a
-#: script's pattern): not cleared for a "first attempt".
-_PROCESS_CACHES = {(identify, "_model"), (scripts, "_units_of")}
+#: script's pattern, the word lists, the settings checked): not cleared for a "first attempt".
+_PROCESS_CACHES = {(identify, "_model"), (scripts, "_units_of"), (lexicon, "_table"),
+                   (lexicon, "available"), (vocabulary, "_check_languages")}
 
 FACTS: list[dict[str, Any]] = [
     {"kind": "statement", "text": "Springfield City Council approved the Northgate tram line "
@@ -269,7 +272,8 @@ def run(ctx: Context) -> Report:
         f"{len(view.fields)} prose fields, a {len(view.prompt):,}-character prompt; the "
         "article passes every validator and gate (a succeeded job's answer)",
         f"the first gate run in a process took {first_ms:.0f} ms: the language detector's "
-        "model loads on first use (once per worker process, not per job)",
+        "model and the language's word list load on first use (once per worker process, "
+        "not per job)",
         "first attempt: the gates' per-job caches (prompt instructions, input words, field "
         "words) cleared before each run; caches filled: what a repeated identical answer "
         "costs, the floor of a repair attempt",
@@ -318,7 +322,8 @@ def _job_caches() -> list[Callable[[], None]]:
     """``cache_clear`` of the gates' per-job caches: every cache of a gate module but the
     process-wide ones."""
     return [value.cache_clear
-            for module in (cutoff, echo, identify, language, names, repetition, scripts, words)
+            for module in (cutoff, echo, identify, language, lexicon, names, repetition,
+                           scripts, vocabulary, words)
             for attribute, value in vars(module).items()
             if callable(getattr(value, "cache_clear", None))
             and (module, attribute) not in _PROCESS_CACHES]

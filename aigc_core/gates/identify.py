@@ -51,13 +51,18 @@ def sample(text: str, limit: int) -> str:
     without links, markup and numbers."""
     if len(text) > 2 * limit:  # cleaning costs by the character: bound it first
         text = f"{text[:limit]} {text[-limit:]}"
-    if any(mark in text for mark in ("@", "://", "www.", "<", "{")):
-        text = _MARKUP.sub(" ", text)
-    text = " ".join(_NUMBER.sub(" ", text).split())
+    text = " ".join(_NUMBER.sub(" ", unmarked(text)).split())
     if len(text) <= limit:
         return text
     half = limit // 2
     return f"{text[:half]} {text[-half:]}"
+
+
+def unmarked(text: str) -> str:
+    """``text`` without links, e-mail addresses, markup and placeholders (each a space)."""
+    if any(mark in text for mark in ("@", "://", "www.", "<", "{")):
+        return _MARKUP.sub(" ", text)
+    return text
 
 
 def known(code: str) -> bool:

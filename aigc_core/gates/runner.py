@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from ..problems import Problem
-from . import cutoff, echo, language, names, refusal, repetition
+from . import cutoff, echo, language, names, refusal, repetition, vocabulary
 from .base import GateExemption, GateView
 
 Gate = Callable[[GateView], list[Problem]]
@@ -19,6 +19,7 @@ GATES: dict[str, Gate] = {
     "prompt_echo": echo.check,
     "cut_off": cutoff.check,
     "language": language.check,
+    "vocabulary": vocabulary.check,
     "names": names.check,
 }
 

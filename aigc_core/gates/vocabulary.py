@@ -1,0 +1,133 @@
+"""The vocabulary gate: copy written in words that the language does not have.
+
+A small model asked for a language it barely knows writes text that looks like it: the
+embedded model's Russian summary of a park's reopening was Cyrillic, passed the language gate
+(the script and the letters are right) and was made of invented words. A field asked in a
+language of ``languages`` is flagged when, of its words of at least ``min_letters`` letters
+that the job's input does not have, at least ``min_unknown``, and at least ``max_share`` of
+them, are written in lower case and are neither in the language's word list (``lexicon``:
+every form seen in 100 million words of text) nor in ``allowed_words``. Capitalised words
+never count as unknown: names, and German nouns, need not be in any list. Links, e-mail
+addresses, markup and placeholders are left out; a word with an apostrophe is known when its
+parts are ("l'électricité").
+
+Copy left in English is not this gate's to find: web text puts common English words in
+every list ("delivery" is in the Spanish one); the language and translation gates find it.
+
+Settings (``[gates.vocabulary]``), with their defaults, calibrated on the 216 texts of the
+language gate's calibration, the inputs of ``evals/`` (no field of them reaches 4 unknown
+words; the most is 2 of 1,000 words, "reablement") and real embedded-model outputs
+(``tests/fixtures/gates/vocabulary_*.json``):
+
+- ``languages``: en, de, fr, es, it, pt, nl, ru, the languages it was calibrated on; any
+  other language with a large wordfreq list may be added (``lexicon.available()``);
+- ``min_letters = 4``: shorter words are mostly the language's commonest;
+- ``min_unknown = 3``: one or two rare words (a term of art, a new loanword) never fail a
+  field;
+- ``max_share = 0.2``: a fifth of a field's checked words;
+- ``allowed_words = []``: words an operator's copy uses that no list has (brands in lower
+  case, product terms).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from ..checks import quote
+from ..errors import ConfigError
+from ..language import language_name
+from ..problems import Problem
+from . import identify, lexicon
+from .base import GateView
+from .tuning import tuned
+from .words import words
+
+NAME = "vocabulary"
+
+DEFAULTS: dict[str, Any] = {
+    "languages": ["en", "de", "fr", "es", "it", "pt", "nl", "ru"],
+    "min_letters": 4,
+    "min_unknown": 3,
+    "max_share": 0.2,
+    "allowed_words": [],
+}
+
+#: A word of the input: letters, with apostrophes inside it ("aujourd'hui").
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+#: Unknown words quoted in a problem, at most.
+_QUOTED = 5
+
+
+def check(view: GateView) -> list[Problem]:
+    if not view.language:
+        return []
+    settings = tuned(view, NAME, DEFAULTS)
+    language = view.language.split("-", 1)[0].lower()
+    if language not in settings["languages"]:
+        return []
+    _check_languages(tuple(settings["languages"]))
+    given = _input_words(tuple(view.input_texts)) | set(_folded(settings["allowed_words"]))
+    # Each field's words as every gate reads them (``words``, shared and cached), without the
+    # input's; whether a word is written in lower case is asked only of the few unknown ones.
+    fields = [(field, [key for key in words(identify.unmarked(field.text)).keys
+                       if len(key) >= settings["min_letters"] and key not in given
+                       and key.replace("'", "").isalpha()])
+              for field in view.fields]
+    distinct = list(dict.fromkeys(key for _, keys in fields for key in keys))
+    unknown_keys = {key for key, known in zip(distinct, lexicon.known(language, distinct),
+                                              strict=True)
+                    if not known and not _elided(key, language)}
+    problems = []
+    for field, keys in fields:
+        unknown = [key for key in keys if key in unknown_keys and _lower_in(key, field.text)]
+        if len(unknown) >= settings["min_unknown"] and \
+                len(unknown) >= settings["max_share"] * len(keys):
+            problems.append(_problem(field.path, unknown, len(keys), view.language))
+    return problems
+
+
+def _lower_in(key: str, text: str) -> bool:
+    """Whether ``text`` writes the word in lower case: a capitalised one is a name, or a
+    German noun, which no list need hold."""
+    return re.search(rf"(?<!\w){re.escape(key)}(?!\w)", text.replace("’", "'")) is not None
+
+
+def _folded(found: list[str]) -> list[str]:
+    """Each word case-folded, in one call for all: "straße" is "strasse" in every list."""
+    return "\n".join(found).casefold().replace("’", "'").split("\n") if found else []
+
+
+def _elided(word: str, language: str) -> bool:
+    """A word with an apostrophe whose parts are all words ("l'électricité", "dell'arte"
+    are listed whole or split by language)."""
+    if "'" not in word:
+        return False
+    parts = [part for part in word.split("'") if part]
+    return all(lexicon.known(language, parts))
+
+
+@lru_cache(maxsize=64)
+def _input_words(inputs: tuple[str, ...]) -> frozenset[str]:
+    """Every word of the input, case-folded: the output may use the input's own terms."""
+    return frozenset(_folded(_WORD.findall("\n".join(inputs))))
+
+
+@lru_cache(maxsize=8)
+def _check_languages(languages: tuple[str, ...]) -> None:
+    missing = sorted(set(languages) - lexicon.available())
+    if missing:
+        raise ConfigError(f"gates.{NAME}.languages: no word list for {', '.join(missing)}; "
+                          f"available: {', '.join(sorted(lexicon.available()))}")
+
+
+def _problem(path: str, unknown: list[str], checked: int, tag: str) -> Problem:
+    distinct = list(dict.fromkeys(unknown))
+    shown = ", ".join(quote(word) for word in distinct[:_QUOTED])
+    more = f" and {len(distinct) - _QUOTED} more" if len(distinct) > _QUOTED else ""
+    name = language_name(tag.split("-", 1)[0])
+    return Problem(field=path, code="unknown_words",
+                   message=f"{len(unknown)} of its {checked} words that the input does not "
+                           f"have are not {name} words: {shown}{more}; write real {name} "
+                           "words, spelled as a dictionary has them")
