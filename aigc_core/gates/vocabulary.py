@@ -54,8 +54,6 @@ DEFAULTS: dict[str, Any] = {
     "allowed_words": [],
 }
 
-#: A word of the input: letters, with apostrophes inside it ("aujourd'hui").
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 #: Unknown words quoted in a problem, at most.
 _QUOTED = 5
 
@@ -110,8 +108,9 @@ def _elided(word: str, language: str) -> bool:
 
 @lru_cache(maxsize=64)
 def _input_words(inputs: tuple[str, ...]) -> frozenset[str]:
-    """Every word of the input, case-folded: the output may use the input's own terms."""
-    return frozenset(_folded(_WORD.findall("\n".join(inputs))))
+    """Every word of the input, case-folded: the output may use the input's own terms
+    (read by ``words``, as the echo and repetition gates read them: cached, shared)."""
+    return frozenset(key for text in inputs for key in words(text).keys)
 
 
 @lru_cache(maxsize=8)
