@@ -50,7 +50,9 @@ def _table(language: str) -> Any:
     import numpy as np
     import wordfreq
 
-    buckets = wordfreq.get_frequency_list(language, wordlist="large")
+    # Read from the file, not through get_frequency_list: that caches the whole list (tens of
+    # megabytes) for the life of the process, which is what the hashes are here to avoid.
+    buckets = wordfreq.read_cBpack(wordfreq.available_languages(wordlist="large")[language])
     count = sum(len(bucket) for bucket in buckets)
     table = np.fromiter((hash(word) for bucket in buckets for word in bucket),
                         dtype=np.int64, count=count)
