@@ -42,15 +42,19 @@ _SCALES = {
     "trillion": 10**12, "tn": 10**12,
 }
 
-_NUMBER = re.compile(
-    # Not inside a word or another number, nor the tail of a code such as COVID-19.
-    r"(?<![\w.,])(?<![^\W\d_]-)"
+_FIGURES = (
     # Thousands separated by commas or (narrow) no-break spaces, or plain digits.
     r"(?P<int>\d{1,3}(?:[,\u00a0\u202f]\d{3})+|\d+)"
     r"(?:\.(?P<frac>\d+))?"
-    r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn|tn|k|m|b)\b)?",
-    re.IGNORECASE,
+    r"(?:\s?(?P<scale>thousand|million|billion|trillion|bn|mn|tn|k|m|b)\b)?"
 )
+#: A number: not inside a word or another number, nor the tail of a code such as COVID-19.
+_NUMBER = re.compile(r"(?<![\w.,])(?<![^\W\d_]-)" + _FIGURES, re.IGNORECASE)
+#: A decimal number glued to a word in lower case ("relied on taxis or long-2.4."): no code
+#: is written so ("COVID-19", "Llama-3.1", "mid-2025" are), a small model splicing two
+#: phrases is. Such a number is checked as any other.
+_GLUED = re.compile(r"(?<![\w-])[a-zß-öø-ÿ]+-(?=\d+\.\d)")
+_FIGURES_AT = re.compile(_FIGURES, re.IGNORECASE)
 
 
 #: A number as written, digits and the separators between them: "1,200", "4.5", "2025".
@@ -287,7 +291,8 @@ def _dates(text: str, evidence: Evidence) -> Iterator[Mention]:
 
 
 def _numbers(text: str, evidence: Evidence) -> Iterator[Mention]:
-    matches = list(_NUMBER.finditer(text))
+    glued = (_FIGURES_AT.match(text, found.end()) for found in _GLUED.finditer(text))
+    matches = sorted([*_NUMBER.finditer(text), *filter(None, glued)], key=lambda m: m.start())
     numbers = [(m.start(), m.end(), _mentioned(m)) for m in matches]
     units = context.units_of(evidence.uses)
     for index, match in enumerate(matches):
