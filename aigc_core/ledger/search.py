@@ -65,7 +65,7 @@ def _fts5_phrase(query: str) -> str:
 #: PostgreSQL: a search that matches at most this many results is listed from its matches.
 #: The planner guesses the matches of a word outside its statistics (1,357 for a word that 397
 #: of 1,000,000 results hold) and, guessing many, walks jobs newest first testing each
-#: result for the words, about 50 µs a job: 2.7 s when the matches are few. Counting them
+#: result for the words, about 50 µs a job: 2.7 s when the matches are few. Fetching them
 #: first (the index finds them in milliseconds) and listing the jobs that hold them gives the
 #: planner their true number. Words in more results than this (1% of a million) fill a page
 #: within a few thousand jobs of the walk.
