@@ -6,7 +6,7 @@
   configuration (no stemming: outputs are in many languages), a GIN index, and
   ``websearch_to_tsquery``, which accepts whatever a user types. A listing is newest first
   and the planner can only guess how many results hold a word outside its statistics, so
-  unless it knows the words to be common, the matches are counted first, up to ``FEW``: a
+  unless it expects the words to be common, the matches are fetched first, up to ``FEW``: a
   search with that many or fewer is listed from its matches (found by the index), one with
   more by walking jobs newest first, which fills a page at once when words are that common.
 
