@@ -79,21 +79,34 @@ def distinct(field: str, items: Sequence[str]) -> list[Problem]:
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of ``a`` and ``b``, or ``limit + 1`` once it is sure to exceed it.
+    """Levenshtein distance of ``a`` and ``b`` if it is at most ``limit``, else ``limit + 1``.
 
-    >>> edit_distance("Shenzel", "Shenzhen", 2)
-    2
+    >>> edit_distance("Shenzel", "Shenzhen", 2), edit_distance("Springfield", "Spring", 2)
+    (2, 3)
     """
-    previous = list(range(len(b) + 1))
+    far = limit + 1
+    # Their common start and end change nothing ("Shenz-el" and "Shenz-hen"), and only cells
+    # within ``limit`` of the diagonal can hold a distance of at most ``limit``.
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    if abs(len(a) - len(b)) > limit:
+        return far
+    previous = [j if j <= limit else far for j in range(len(b) + 1)]
     for i, char in enumerate(a, 1):
-        current = [i]
-        for j, other in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char != other)))
-        if min(current) > limit:
-            return limit + 1
+        current = [i if i <= limit else far] + [far] * len(b)
+        low, high = max(1, i - limit), min(len(b), i + limit)
+        for j in range(low, high + 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                             previous[j - 1] + (char != b[j - 1]))
+        if min(current[low - 1:high + 1]) > limit:
+            return far
         previous = current
-    return previous[-1]
+    return min(previous[-1], far)
 
 
 def _near_miss_limit(word: str) -> int:

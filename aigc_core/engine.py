@@ -393,7 +393,7 @@ class Engine:
         view = gates.GateView(
             fields=gates.prose_fields(output),
             prompt="\n".join(message.content for message in context.messages),
-            input_texts=_strings(context.job.input),
+            input_texts=gates.strings(context.job.input),
             language=generator.language_of(data),
             settings=self.settings.gates,
             data=data,
@@ -434,17 +434,6 @@ def _unknown_fields(model: type[BaseModel], data: dict[str, Any]) -> list[Proble
                 message=f"is not an input of this generator; accepted: {', '.join(sorted(known))}")
         for key in data if key not in known
     ]
-
-
-def _strings(value: Any) -> list[str]:
-    """Every string in a JSON value (a job's input)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for item in value.values() for s in _strings(item)]
-    if isinstance(value, list):
-        return [s for item in value for s in _strings(item)]
-    return []
 
 
 def _kind(exc: Exception) -> Any:

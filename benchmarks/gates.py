@@ -32,7 +32,6 @@ from typing import Any
 
 from aigc_core import Engine
 from aigc_core.config import Settings
-from aigc_core.engine import _strings
 from aigc_core.gates import (
     GATES,
     GateView,
@@ -45,6 +44,7 @@ from aigc_core.gates import (
     prose_fields,
     repetition,
     scripts,
+    strings,
     vocabulary,
     words,
 )
@@ -306,7 +306,7 @@ class _Job:
         return GateView(
             fields=prose_fields(output),
             prompt="\n".join(message.content for message in self.context.messages),
-            input_texts=_strings(self.context.job.input),
+            input_texts=strings(self.context.job.input),
             language=self.generator.language_of(self.data),
             settings=self.engine.settings.gates,
             data=self.data,

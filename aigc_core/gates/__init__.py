@@ -17,9 +17,9 @@ listed in ``GATES``; ``run_gates`` is what the engine calls.
 from __future__ import annotations
 
 from .base import GateExemption, GateView, ProseField
-from .prose import prose_fields
+from .prose import prose_fields, strings
 from .runner import GATES, run_gates
 from .settings import GateSettings
 
 __all__ = ["GATES", "GateExemption", "GateSettings", "GateView", "ProseField", "prose_fields",
-           "run_gates"]
+           "run_gates", "strings"]

@@ -36,10 +36,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..checks import quote
 from ..problems import Problem
 from .base import GateView
-from .prose import prose_fields
+from .prose import strings
 from .tuning import tuned
 from .words import Words, grams, words
 
@@ -96,7 +98,9 @@ def check(view: GateView) -> list[Problem]:
 def _defaults(data: Any) -> tuple[str, ...]:
     """The strings of the validated input: the job's values and the input model's defaults,
     which the templates render too ("Tone: neutral" when no tone was given)."""
-    return tuple(field.text for field in prose_fields(data, min_words=1)) if data else ()
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    return tuple(strings(data)) if data else ()
 
 
 def _copied(found: Words, instructions: frozenset[tuple[str, ...]], size: int) -> str | None:

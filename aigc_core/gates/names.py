@@ -74,6 +74,13 @@ def check(view: GateView) -> list[Problem]:
     rules = _Rules.of(settings, view.language)
     words = _Words(_input_words(tuple(view.input_texts)), view.prompt,
                    [f.text for f in view.fields])
+    # Every field's capitalised words at once: most outputs misspell none, and then no field
+    # needs reading on its own.
+    everything = "\n".join(words.output)
+    if not settings["only_input_names"] and not any(
+            words.misspelt(_fold(word), rules) for word in _capitalised(everything,
+                                                                        rules.min_letters)):
+        return []
     problems = []
     for prose in view.fields:
         misspelt = _misspellings(prose, words, rules)

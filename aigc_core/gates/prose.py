@@ -29,6 +29,21 @@ def is_prose(text: str, min_words: int = 3) -> bool:
         _words_in_a_row(min_words).search(text) is not None
 
 
+def strings(value: Any) -> list[str]:
+    """Every string in a JSON value (a job's input, a dumped model), in order.
+
+    >>> strings({"facts": [{"text": "It rose."}, {"n": 3}], "tone": "neutral"})
+    ['It rose.', 'neutral']
+    """
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return []
+
+
 def prose_fields(output: Any, min_words: int = 3) -> list[ProseField]:
     """The prose fields of a parsed output (a pydantic model, a dict, or text), by path.
 

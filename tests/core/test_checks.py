@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
-from aigc_core.checks import written_in_words
+from aigc_core.checks import edit_distance, written_in_words
+
+
+def _levenshtein(a: str, b: str) -> int:
+    """The textbook full table, to compare the banded one with."""
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]
+
+
+def test_edit_distance_is_levenshtein_up_to_its_limit():
+    """Every pair of strings of up to five letters from a three-letter alphabet."""
+    texts = ["".join(letters) for size in range(6)
+             for letters in itertools.product("abc", repeat=size)]
+    for a, b in itertools.product(texts[::7], texts[::5]):
+        distance = _levenshtein(a, b)
+        for limit in range(4):
+            assert edit_distance(a, b, limit) == min(distance, limit + 1), (a, b, limit)
+    assert edit_distance("Shenzshan", "Shenzhen", 2) == 2
+    assert edit_distance("Müller", "Muller", 0) == 1
 
 
 @pytest.mark.parametrize("text", [

@@ -13,7 +13,16 @@ import py3langid
 import pytest
 
 from aigc_core.errors import ConfigError
-from aigc_core.gates import GATES, GateSettings, GateView, identify, language, names, prose_fields
+from aigc_core.gates import (
+    GATES,
+    GateSettings,
+    GateView,
+    identify,
+    language,
+    names,
+    prose_fields,
+    strings,
+)
 from aigc_core.gates.base import ProseField
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gates"
@@ -23,17 +32,6 @@ TEXTS: dict[str, list[str]] = json.loads(
 #: Real outputs: each fixture holds a job's input, rendered prompt and output, and the
 #: problems each gate must find in it.
 OUTPUTS = sorted(path.stem for path in FIXTURES.glob("language_names_*.json"))
-
-
-def strings(value: Any) -> list[str]:
-    """Every string of a JSON value: what the engine gives gates as ``input_texts``."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for item in value.values() for s in strings(item)]
-    if isinstance(value, list):
-        return [s for item in value for s in strings(item)]
-    return []
 
 
 def view(*texts: str, asked: str | None = "en", inputs: tuple[str, ...] = (),
@@ -146,6 +144,19 @@ def test_identify_scores_as_py3langid_does():
         assert guess is not None and guess.best == ranked[0][0]
         assert guess.confidence == pytest.approx(1 / total, abs=1e-3)
     assert identify.identify(["", "12 34"]) == [None, None]
+
+
+def test_the_rows_kept_as_float32_are_the_tables_and_start_over_when_full(monkeypatch):
+    import numpy as np
+
+    monkeypatch.setattr(identify._Model, "ROWS", 8)
+    model = identify._Model(identify._model().identifier)
+    for features in ([5, 9, 70000], [9, 11, 12, 13, 14], [1, 2, 3], list(range(20, 40))):
+        wanted = np.asarray(features)
+        rows = model.rows(wanted)
+        assert rows.dtype == np.float32
+        assert np.array_equal(rows, model.table[wanted].astype(np.float32)), features
+    assert model._used == 3  # the third call found the eight rows taken and started over
 
 
 def test_a_long_field_is_judged_on_a_bounded_sample_of_both_ends():
