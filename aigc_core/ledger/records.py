@@ -22,6 +22,14 @@ EventKind = Literal["queued", "started", "retrying", "succeeded", "failed", "can
 Source = Literal["inline", "queue"]
 
 
+#: viewer: reads the queue and jobs; reviewer: also decides; admin: also manages people.
+Role = Literal["viewer", "reviewer", "admin"]
+#: A console user's name: letters, digits and ``. _ -``; it shows up in decisions, events and
+#: logs. (Here, not in users.py: ``aigc users`` needs both to build its options without
+#: importing SQLAlchemy, which every `aigc` command would then pay for on start.)
+USER_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
 class LedgerEvent(BaseModel):
     """One change of a job's state.
 

@@ -4,7 +4,6 @@ passwords (gateway/console/passwords.py); the ledger only keeps what it is given
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, delete, select
@@ -12,12 +11,8 @@ from sqlalchemy import Connection, delete, select
 from ..jobs import utcnow
 from . import schema
 from .queries import utc
+from .records import USER_NAME, Role
 from .writer import insert
-
-#: viewer: reads the queue and jobs; reviewer: also decides; admin: also manages people.
-Role = Literal["viewer", "reviewer", "admin"]
-#: Letters, digits and ``. _ -``: a name shows up in decisions, events and logs.
-USER_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 _users = schema.users
 

@@ -10,7 +10,7 @@ import click
 
 from aigc_core.cli.common import Ctx, handle_errors
 from aigc_core.cli.logs import opened
-from aigc_core.ledger.users import USER_NAME, Role
+from aigc_core.ledger.records import USER_NAME, Role
 
 from . import passwords
 

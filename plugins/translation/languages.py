@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-
-import py3langid
+from typing import Any
 
 #: Below this many letters the language of a text is not checked: py3langid's guesses on a
 #: word or two ("Salut", "Save changes") are unreliable, and UI strings are often that short.
@@ -94,7 +93,7 @@ def name(code: str) -> str:
 @lru_cache(maxsize=1024)
 def probabilities(text: str) -> dict[str, float]:
     """Each language's probability for a text (py3langid's scores, normalised)."""
-    ranked = py3langid.rank(text)
+    ranked = _rank(text)
     best = ranked[0][1]
     weights = {lang: math.exp(score - best) for lang, score in ranked}
     total = sum(weights.values())
@@ -121,7 +120,15 @@ def letters(text: str) -> int:
 
 @lru_cache(maxsize=1)
 def _identifiable() -> frozenset[str]:
-    return frozenset(lang for lang, _ in py3langid.rank(""))  # rank lists every language
+    return frozenset(lang for lang, _ in _rank(""))  # rank lists every language
+
+
+def _rank(text: str) -> Any:
+    # Imported on first use: py3langid imports numpy (60 ms), which every `aigc` command
+    # would otherwise pay for on start, translating or not.
+    import py3langid
+
+    return py3langid.rank(text)
 
 
 def identifiable(code: str) -> bool:
