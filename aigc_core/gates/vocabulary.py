@@ -68,23 +68,33 @@ def check(view: GateView) -> list[Problem]:
     if language not in settings["languages"]:
         return []
     _check_languages(tuple(settings["languages"]))
-    given = _input_words(tuple(view.input_texts)) | set(_folded(settings["allowed_words"]))
-    # Each field's words as every gate reads them (``words``, shared and cached), without the
-    # input's; whether a word is written in lower case is asked only of the few unknown ones.
-    fields = [(field, [key for key in words(identify.unmarked(field.text)).keys
-                       if len(key) >= settings["min_letters"] and key not in given
-                       and key.replace("'", "").isalpha()])
-              for field in view.fields]
-    distinct = list(dict.fromkeys(key for _, keys in fields for key in keys))
+    given = _input_words(tuple(view.input_texts))
+    allowed = frozenset(_folded(settings["allowed_words"]))
+    least = settings["min_letters"]
+
+    def checked(key: str) -> bool:
+        """A word this gate looks up: long enough, all letters, not the input's."""
+        return len(key) >= least and key not in given and key not in allowed \
+            and key.replace("'", "").isalpha()
+
+    # Each field's words as every gate reads them (``words``, shared and cached). Each
+    # distinct word of the output is looked up once; only a field holding an unknown one is
+    # read word by word, and whether a word is written in lower case is asked only of those.
+    found = [(field, words(identify.unmarked(field.text)).keys) for field in view.fields]
+    distinct = [key for key in dict.fromkeys(key for _, keys in found for key in keys)
+                if checked(key)]
     unknown_keys = {key for key, known in zip(distinct, lexicon.known(language, distinct),
                                               strict=True)
                     if not known and not _elided(key, language)}
     problems = []
-    for field, keys in fields:
-        unknown = [key for key in keys if key in unknown_keys and _lower_in(key, field.text)]
+    for field, keys in found:
+        if unknown_keys.isdisjoint(keys):
+            continue
+        counted = [key for key in keys if checked(key)]
+        unknown = [key for key in counted if key in unknown_keys and _lower_in(key, field.text)]
         if len(unknown) >= settings["min_unknown"] and \
-                len(unknown) >= settings["max_share"] * len(keys):
-            problems.append(_problem(field.path, unknown, len(keys), language))
+                len(unknown) >= settings["max_share"] * len(counted):
+            problems.append(_problem(field.path, unknown, len(counted), language))
     return problems
 
 
