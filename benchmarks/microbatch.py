@@ -10,7 +10,9 @@ a real model's shape (``--shape``), whose generation config fixes every answer a
   as a worker started with ``--pool threads -c B`` runs them.
 
 Each is repeated ``--rounds`` times, interleaved, after a warm-up; the median round counts. It
-prints a table and writes it as JSON; ``ratio`` = aigc tokens/s / raw tokens/s.
+prints a table and writes it as JSON; ``ratio`` = aigc tokens/s / raw tokens/s; job p50/p95 =
+an aigc job's seconds from ``Engine.run`` to its result; peak GiB = the most GPU memory
+allocated during a size's timed rounds (weights, KV caches, activations; CUDA only).
 
     python benchmarks/microbatch.py --shape tiny --out benchmarks/results/microbatch-cpu.json
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import tempfile
 import time
 import types
@@ -34,6 +37,7 @@ from aigc_core import Engine, Generator, Job, hookimpl
 from aigc_core.backends.microbatch import BatchStats
 from aigc_core.backends.transformers_backend import Runtime, TransformersBackend
 from aigc_core.config import load_settings
+from aigc_core.gates import GATES
 from aigc_core.options import GenerationOptions
 
 #: Model shapes: (transformers model type, config fields). Weights are random.
@@ -127,12 +131,31 @@ BENCH_GENERATOR = Generator(
 )
 
 
+class BenchAnswer(BaseModel):
+    # Longer than any answer's tokens can write (at most two bytes a token), so that the
+    # grammar never lets the answer end before the generation config's min_new_tokens does.
+    text: str = Field(min_length=1024, description="The schema only makes decoding constrained.")
+
+
+#: The same job with a JSON schema, which the backend enforces token by token (xgrammar).
+BENCH_JSON = Generator(
+    name="bench.json",
+    description="As bench.complete, its answer constrained to a JSON object.",
+    input_model=BenchInput,
+    output_model=BenchAnswer,
+    prompt="bench/prompt.j2",
+    template_sources={"bench/prompt.j2": "{{ prompt }}"},
+    options=GenerationOptions(temperature=0.0, max_repairs=0),
+)
+
+
 def bench_plugin() -> types.ModuleType:
     module = types.ModuleType("aigc_bench")
 
     @hookimpl
     def register_generators(register):
         register(BENCH_GENERATOR)
+        register(BENCH_JSON)
 
     module.register_generators = register_generators  # type: ignore[attr-defined]
     return module
@@ -142,7 +165,11 @@ def make_engine(model_dir: Path, new_tokens: int, window_ms: float, device: str)
     settings = load_settings(
         models={"bench": {"backend": "transformers", "path": str(model_dir), "device": device,
                           "batch_window_ms": window_ms, "options": {"max_tokens": new_tokens}}},
-        enable_plugins=[], disable_plugins=["labels"],  # labelling is not what is measured
+        # Labelling, the ledger and the content gates are not what is measured (the gates would
+        # fail a random model's bytes; the GPU machine's image has no SQLAlchemy): a worker that
+        # keeps them pays the same with or without batching (benchmark 8 times the gates).
+        enable_plugins=[], disable_plugins=["labels"], ledger={"log": False},
+        gates={"off": list(GATES)},
     )
     engine = Engine(settings, plugins={"aigc_bench": bench_plugin()})
     return engine
@@ -157,14 +184,20 @@ def prompts(count: int) -> list[str]:
 Round = Callable[[], tuple[int, float]]
 
 
-def aigc_round(engine: Engine, pool: ThreadPoolExecutor, texts: list[str]) -> Round:
-    """One job per prompt, all at once from a thread each; returns (tokens, seconds)."""
+def aigc_round(engine: Engine, pool: ThreadPoolExecutor, texts: list[str],
+               latencies: list[float], generator: str = "bench.complete") -> Round:
+    """One job per prompt, all at once from a thread each; returns (tokens, seconds) and adds
+    each job's seconds, submit to result, to ``latencies``. A ``bench.json`` answer is cut
+    off mid-string at the token limit (``BenchAnswer``), so it fails validation: its tokens
+    were decoded under the grammar all the same, which is what is measured."""
 
     def job(text: str) -> int:
-        result = engine.run(Job(generator="bench.complete", input={"prompt": text},
-                                model="bench"))
-        if not result.ok:
+        started = time.perf_counter()
+        result = engine.run(Job(generator=generator, input={"prompt": text}, model="bench"))
+        failed = result.error.kind if result.error else None
+        if not result.ok and (generator == "bench.complete" or failed != "validation"):
             raise RuntimeError(f"job failed: {result.error} {result.problems}")
+        latencies.append(time.perf_counter() - started)
         return result.provenance.usage.completion_tokens
 
     def run() -> tuple[int, float]:
@@ -201,6 +234,18 @@ def rate(samples: list[tuple[int, float]]) -> float:
     return tokens / seconds
 
 
+def peak_memory(runtime: Runtime, reset: bool = False) -> float | None:
+    """GiB of GPU memory the model's device held at most since the last reset (None on a
+    CPU): weights, KV caches and activations of both sides."""
+    torch, device = runtime.torch, runtime.model.device
+    if device.type != "cuda":
+        return None
+    if reset:
+        torch.cuda.reset_peak_memory_stats(device)
+        return None
+    return round(torch.cuda.max_memory_allocated(device) / 2**30, 2)
+
+
 def device_name(runtime: Runtime) -> str:
     torch = runtime.torch
     if runtime.model.device.type == "cuda":
@@ -218,6 +263,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--window-ms", type=float, default=20.0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--out", type=Path, default=Path("microbatch.json"))
+    parser.add_argument("--structured", action="store_true",
+                        help="Also time the jobs with a JSON schema (xgrammar): json tok/s "
+                             "and json/free, the cost of constrained decoding per token.")
     args = parser.parse_args(argv)
     sizes = [int(size) for size in args.batches.split(",")]
     model_type, config = SHAPES[args.shape]
@@ -230,24 +278,40 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         assert isinstance(backend, TransformersBackend)
         runtime = backend.runtime
         rows = []
-        print(HEADER)
+        print(HEADER + (f" {'json tok/s':>10} {'json/free':>9}" if args.structured else ""))
         for size in sizes:
             texts = prompts(size)
             runtime.batcher.max_batch = size
+            latencies: list[float] = []
             with ThreadPoolExecutor(max_workers=size) as pool:
                 raw, aigc = raw_round(runtime, texts, args.new_tokens), aigc_round(
-                    engine, pool, texts)
-                raw(), aigc()  # warm-up: kernels, allocator, threads
+                    engine, pool, texts, latencies)
+                constrained = aigc_round(engine, pool, texts, [], "bench.json") \
+                    if args.structured else None
+                raw(), aigc()  # warm-up: kernels, allocator, threads, grammars
+                if constrained:
+                    constrained()
                 runtime.batcher.stats = BatchStats()
-                # Interleaved, so both sides see the same machine.
-                samples = [(raw(), aigc()) for _ in range(args.rounds)]
-            raw_rate = rate([r for r, _ in samples])
-            aigc_rate = rate([a for _, a in samples])
+                latencies.clear()
+                peak_memory(runtime, reset=True)
+                # Interleaved, so every side sees the same machine.
+                samples = [(raw(), aigc(), constrained() if constrained else None)
+                           for _ in range(args.rounds)]
+            raw_rate = rate([r for r, _, _ in samples])
+            aigc_rate = rate([a for _, a, _ in samples])
             rows.append({
                 "batch": size, "raw_tokens_per_s": round(raw_rate, 1),
                 "aigc_tokens_per_s": round(aigc_rate, 1), "ratio": round(aigc_rate / raw_rate, 3),
                 "mean_batch": round(runtime.batcher.stats.mean_size, 2),
+                "job_p50_ms": round(1000 * statistics.median(latencies), 1),
+                "job_p95_ms": round(1000 * statistics.quantiles(latencies, n=20)[-1], 1)
+                if len(latencies) > 1 else round(1000 * latencies[0], 1),
+                "peak_gpu_gib": peak_memory(runtime),
             })
+            if args.structured:
+                json_rate = rate([j for _, _, j in samples if j])
+                rows[-1].update(json_tokens_per_s=round(json_rate, 1),
+                                json_vs_free=round(json_rate / aigc_rate, 3))
             print_row(rows[-1])
         report = {"device": device_name(runtime), "shape": args.shape,
                   "new_tokens": args.new_tokens, "rounds": args.rounds,
@@ -258,12 +322,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return report
 
 
-HEADER = f"{'batch':>5} {'raw tok/s':>10} {'aigc tok/s':>10} {'ratio':>6} {'mean batch':>10}"
+HEADER = (f"{'batch':>5} {'raw tok/s':>10} {'aigc tok/s':>10} {'ratio':>6} {'mean batch':>10} "
+          f"{'job p50 ms':>10} {'job p95 ms':>10} {'peak GiB':>8}")
 
 
 def print_row(row: dict[str, Any]) -> None:
     print(f"{row['batch']:>5} {row['raw_tokens_per_s']:>10} {row['aigc_tokens_per_s']:>10} "
-          f"{row['ratio']:>6} {row['mean_batch']:>10}", flush=True)
+          f"{row['ratio']:>6} {row['mean_batch']:>10} {row['job_p50_ms']:>10} "
+          f"{row['job_p95_ms']:>10} {row['peak_gpu_gib'] or '-':>8}"
+          + (f" {row['json_tokens_per_s']:>10} {row['json_vs_free']:>9}"
+             if "json_vs_free" in row else ""), flush=True)
 
 
 if __name__ == "__main__":

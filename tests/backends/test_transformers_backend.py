@@ -382,3 +382,21 @@ def test_smollm2_answers_in_the_requested_json_schema():
             GenerationOptions(temperature=0.0, max_tokens=32), CITY))
     assert completion.finish_reason == "stop"
     assert 1 <= len(json.loads(completion.text)["city"]) <= 20
+
+
+def test_the_microbatch_benchmark_reports_latency_and_constrained_decoding(tmp_path: Path):
+    """What benchmarks/gpu_round.sh runs on a GPU, on the smallest model and batches here."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("xgrammar")
+    from benchmarks import microbatch
+
+    report = microbatch.main(["--shape", "tiny", "--device", "cpu", "--batches", "1,3",
+                              "--new-tokens", "4", "--rounds", "1", "--structured",
+                              "--out", str(tmp_path / "microbatch.json")])
+    assert [row["batch"] for row in report["rows"]] == [1, 3]
+    for row in report["rows"]:
+        assert row["job_p95_ms"] >= row["job_p50_ms"] > 0
+        assert row["peak_gpu_gib"] is None  # a CPU
+        assert row["json_tokens_per_s"] > 0 and row["json_vs_free"] > 0
+    assert json.loads((tmp_path / "microbatch.json").read_text())["rows"] == report["rows"]
