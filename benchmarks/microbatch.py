@@ -20,6 +20,7 @@ allocated during a size's timed rounds (weights, KV caches, activations; CUDA on
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import statistics
@@ -138,15 +139,9 @@ class BenchAnswer(BaseModel):
 
 
 #: The same job with a JSON schema, which the backend enforces token by token (xgrammar).
-BENCH_JSON = Generator(
-    name="bench.json",
-    description="As bench.complete, its answer constrained to a JSON object.",
-    input_model=BenchInput,
-    output_model=BenchAnswer,
-    prompt="bench/prompt.j2",
-    template_sources={"bench/prompt.j2": "{{ prompt }}"},
-    options=GenerationOptions(temperature=0.0, max_repairs=0),
-)
+BENCH_JSON = dataclasses.replace(
+    BENCH_GENERATOR, name="bench.json", output_model=BenchAnswer,
+    description="As bench.complete, its answer constrained to a JSON object.")
 
 
 def bench_plugin() -> types.ModuleType:
