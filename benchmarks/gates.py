@@ -319,13 +319,14 @@ def _one(name: str, view: GateView) -> Callable[[], Any]:
 
 
 def _job_caches() -> list[Callable[[], None]]:
-    """``cache_clear`` of the gates' per-job caches: every cache of a gate module but the
-    process-wide ones."""
+    """``cache_clear`` of the gates' per-job caches: every cache of a gate module (an
+    ``lru_cache``, or an object with a ``cache_clear``, such as the detector's guesses of the
+    texts seen last) but the process-wide ones."""
     return [value.cache_clear
             for module in (cutoff, echo, identify, language, lexicon, names, repetition,
                            scripts, vocabulary, words)
             for attribute, value in vars(module).items()
-            if callable(getattr(value, "cache_clear", None))
+            if callable(getattr(value, "cache_clear", None)) and not isinstance(value, type)
             and (module, attribute) not in _PROCESS_CACHES]
 
 

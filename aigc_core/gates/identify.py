@@ -5,7 +5,8 @@ install or at run time. Its public ``rank`` costs about 0.1 ms per call before t
 even read (a float16 table gathered and multiplied per call, 140 scores sorted into a list),
 and the language gate asks for every prose field of an output: here each field is walked
 through the model's automaton as ``rank`` does, and all fields are scored together, on
-float32 copies of the table's rows that the model keeps for the features it meets (``_Model``).
+float32 copies of the table's rows that the model keeps for the features it meets (``_Model``);
+a text identified lately is not scored again (``_Seen``).
 Probabilities are py3langid's calibrated ones (its ``norm_probs``: the Naive Bayes scores
 divided by the square root of the sample's length in bytes, then a softmax), from the same
 model object that ``py3langid.rank`` uses, so the model is loaded once per process.
@@ -72,8 +73,37 @@ def known(code: str) -> bool:
     return code in _model().columns
 
 
+class _Seen:
+    """The guesses of the texts identified last, ``SIZE`` at most: a repair attempt sends most
+    fields back unchanged, and their samples need not be scored again. Only whole dicts are
+    swapped in and read, so threads need no lock."""
+
+    SIZE = 1024
+
+    def __init__(self) -> None:
+        self.guesses: dict[str, Guess | None] = {}
+
+    def cache_clear(self) -> None:
+        self.guesses = {}
+
+
+_SEEN = _Seen()
+
+
 def identify(texts: Sequence[str]) -> list[Guess | None]:
     """The language of each text (``None``: nothing in it the model recognises)."""
+    seen = _SEEN.guesses
+    found = {text: seen[text] for text in texts if text in seen}
+    new = [text for text in dict.fromkeys(texts) if text not in found]
+    if new:
+        found.update(zip(new, _identify(new), strict=True))
+        kept = seen if len(seen) + len(new) <= _Seen.SIZE else {}
+        kept.update((text, found[text]) for text in new)
+        _SEEN.guesses = kept
+    return [found[text] for text in texts]
+
+
+def _identify(texts: Sequence[str]) -> list[Guess | None]:
     import numpy as np
     from py3langid.langid import visit_counts
 

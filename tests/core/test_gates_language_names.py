@@ -146,6 +146,25 @@ def test_identify_scores_as_py3langid_does():
     assert identify.identify(["", "12 34"]) == [None, None]
 
 
+def test_a_text_identified_before_is_not_scored_again(monkeypatch):
+    """A repair attempt sends most fields back unchanged: their guesses are reused."""
+    identify._SEEN.cache_clear()
+    french, german = TEXTS["fr"][0], TEXTS["de"][0]
+    first = identify.identify([french, german])
+    scored: list[list[str]] = []
+    score = identify._identify
+    monkeypatch.setattr(identify, "_identify",
+                        lambda texts: scored.append(list(texts)) or score(texts))
+    new = "Ein ganz neuer Satz auf Deutsch, den der Detektor noch nie gesehen hat."
+    again = identify.identify([german, new, french, german])
+    assert scored == [[new]]
+    assert again[0] is first[1] and again[2] is first[0] and again[3] is first[1]
+    assert again[1] is not None and again[1].best == "de"
+    monkeypatch.setattr(identify._Seen, "SIZE", 3)
+    identify.identify(["Un texte de plus, en français cette fois."])
+    assert len(identify._SEEN.guesses) == 1  # full: the texts seen last start over
+
+
 def test_the_rows_kept_as_float32_are_the_tables_and_start_over_when_full(monkeypatch):
     import numpy as np
 
