@@ -81,7 +81,8 @@ def check(view: GateView) -> list[Problem]:
     # distinct word of the output is looked up once; only a field holding an unknown one is
     # read word by word, and whether a word is written in lower case is asked only of those.
     found = [(field, words(identify.unmarked(field.text)).keys) for field in view.fields]
-    distinct = [key for key in dict.fromkeys(key for _, keys in found for key in keys)
+    # The set operations run in C; only the words the input lacks are checked one by one.
+    distinct = [key for key in set().union(*(keys for _, keys in found)) - given
                 if checked(key)]
     unknown_keys = {key for key, known in zip(distinct, lexicon.known(language, distinct),
                                               strict=True)
