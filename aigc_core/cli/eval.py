@@ -80,12 +80,14 @@ def eval_group() -> None:
 @click.option("--fail-under-accepted", callback=_rate_floor, metavar="RATE",
               help="Exit 1 if a variant's accepted rate (succeeded, assertions held) is "
                    "under RATE.")
+@click.option("--no-log", is_flag=True,
+              help="Inline runs: do not record the eval's jobs in the ledger (aigc logs).")
 @click.pass_context
 @handle_errors
 def run(ctx: click.Context, generator: str, dataset: Path, models: tuple[str, ...],
         template_dirs: tuple[str, ...], repeat: int, sample: int | None, runner: str,
         queue: bool, out: Path, fail_under: float | None,
-        fail_under_accepted: float | None) -> None:
+        fail_under_accepted: float | None, no_log: bool) -> None:
     """Run every case of the dataset on every variant; write report.json and report.html."""
     from ..evaluation import (
         Eval,
@@ -99,11 +101,16 @@ def run(ctx: click.Context, generator: str, dataset: Path, models: tuple[str, ..
     )
     from ..evaluation.formats import seconds
 
+    runner = "queue" if queue else runner
+    if no_log:
+        if runner != INLINE:
+            raise click.UsageError("--no-log needs an inline run: queued jobs are recorded by "
+                                   "the queue's outbox (queue.ledger_outbox = false turns it off)")
+        ctx.obj.record = False
     engine = ctx.obj.engine  # plugins for validation; inline, a model loads on first use
     for model in models:
         if model not in engine.settings.models:
             raise UnknownModel(model, list(engine.settings.models))
-    runner = "queue" if queue else runner
     directories = [_template_dir(value) for value in template_dirs] or [None]
     if runner != INLINE and any(directories):
         raise click.UsageError("--templates needs an inline run: workers render with the "

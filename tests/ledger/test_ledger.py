@@ -215,6 +215,30 @@ def test_a_broken_ledger_never_fails_a_job(make_engine, tmp_path, caplog):
     assert "ledger.url" in caplog.text and "not recorded" in caplog.text
 
 
+def test_cli_eval_records_its_inline_jobs_unless_no_log(hello_plugin, tmp_path):
+    Path("aigc.toml").write_text(
+        f'enable_plugins = ["hello"]\n{ECHO_MODEL}[ledger]\nurl = "sqlite:///{tmp_path}/cli.db"\n')
+    dataset = tmp_path / "names.jsonl"
+    dataset.write_text('{"name": "Ada"}\n{"name": "Lin"}\n')
+    runner = CliRunner()
+
+    def evaluate(*extra: str) -> None:
+        ran = runner.invoke(cli, ["eval", "hello.greeting", "-d", str(dataset), "--out",
+                                  str(tmp_path / "out"), *extra])
+        assert ran.exit_code == 0, ran.output
+
+    def recorded() -> int:
+        return len(runner.invoke(cli, ["logs", "--json"]).stdout.splitlines())
+
+    evaluate("--no-log")
+    assert recorded() == 0
+    evaluate()
+    assert recorded() == 2
+    queued = runner.invoke(cli, ["eval", "hello.greeting", "-d", str(dataset), "--out",
+                                 str(tmp_path / "out"), "--queue", "--no-log"])
+    assert queued.exit_code == 2 and "--no-log needs an inline run" in queued.output
+
+
 def test_cli_generate_records_unless_no_log_and_logs_lists_shows_exports(hello_plugin,
                                                                          tmp_path):
     Path("aigc.toml").write_text(
