@@ -229,16 +229,17 @@ def rate(samples: list[tuple[int, float]]) -> float:
     return tokens / seconds
 
 
-def peak_memory(runtime: Runtime, reset: bool = False) -> float | None:
-    """GiB of GPU memory the model's device held at most since the last reset (None on a
-    CPU): weights, KV caches and activations of both sides."""
-    torch, device = runtime.torch, runtime.model.device
-    if device.type != "cuda":
+def reset_peak_memory(runtime: Runtime) -> None:
+    if runtime.model.device.type == "cuda":
+        runtime.torch.cuda.reset_peak_memory_stats(runtime.model.device)
+
+
+def peak_memory(runtime: Runtime) -> float | None:
+    """GiB of GPU memory the model's device held at most since ``reset_peak_memory`` (None
+    on a CPU): weights, KV caches and activations of every side timed."""
+    if runtime.model.device.type != "cuda":
         return None
-    if reset:
-        torch.cuda.reset_peak_memory_stats(device)
-        return None
-    return round(torch.cuda.max_memory_allocated(device) / 2**30, 2)
+    return round(runtime.torch.cuda.max_memory_allocated(runtime.model.device) / 2**30, 2)
 
 
 def device_name(runtime: Runtime) -> str:
@@ -288,7 +289,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     constrained()
                 runtime.batcher.stats = BatchStats()
                 latencies.clear()
-                peak_memory(runtime, reset=True)
+                reset_peak_memory(runtime)
                 # Interleaved, so every side sees the same machine.
                 samples = [(raw(), aigc(), constrained() if constrained else None)
                            for _ in range(args.rounds)]

@@ -39,12 +39,12 @@ class Readable(Protocol):
 
 def measure(texts: Iterable[str]) -> tuple[float, int]:
     """The grade level of the texts read as one passage, and its word count."""
-    # Each piece is its own sentence: without a full stop the formula would read two
-    # questions as one long sentence and over-grade them.
     # Imported here: textstat imports NLTK (0.2 s), which every `aigc` command and every
     # worker would otherwise pay for on start, whether it grades a text or not.
     import textstat
 
+    # Each piece is its own sentence: without a full stop the formula would read two
+    # questions as one long sentence and over-grade them.
     passage = " ".join(_as_sentence(text) for text in texts if text.strip())
     grade = (textstat.coleman_liau_index(passage)
              + textstat.automated_readability_index(passage)) / 2
