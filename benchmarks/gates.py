@@ -30,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from aigc_core import Engine
+from aigc_core import Engine, lexicon
 from aigc_core.config import Settings
 from aigc_core.gates import (
     GATES,
@@ -39,7 +39,6 @@ from aigc_core.gates import (
     echo,
     identify,
     language,
-    lexicon,
     names,
     prose_fields,
     repetition,

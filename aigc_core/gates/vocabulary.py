@@ -37,11 +37,12 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from .. import lexicon
 from ..checks import quote
 from ..errors import ConfigError
 from ..language import language_name
 from ..problems import Problem
-from . import identify, lexicon
+from . import identify
 from .base import GateView
 from .tuning import tuned
 from .words import words

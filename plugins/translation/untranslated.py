@@ -15,7 +15,7 @@ translation:
 - capitalised words not at a sentence start ("Springfield Council", "in Berlin") and words
   with capitals inside ("iPhone", "OK", "API") are names; words under three letters ("in",
   "de", "la") are shared by too many languages. Both may sit inside a run but do not count;
-- one word alone never counts ("Email", "Menu", "Hotel" are the same in many languages).
+- one word alone counts only if the word lists say it is foreign (below).
 
 A run needs ``MIN_WORDS_SHORT`` counted words in a short segment (UI strings: "Buy now") and
 ``MIN_WORDS`` in a longer one, where two shared words are more likely a loanword ("happy
@@ -23,21 +23,40 @@ hour") than a sentence left untranslated; ``CLOSE_EXTRA`` more between close lan
 (Spanish and Italian share "la casa"). A phrase meant to stay as it is (a slogan, a product
 name in lower case) goes in the glossary as its own translation.
 
+Where both languages have a word list (``aigc_core.lexicon``), how common a word is in each
+also decides. A kept word is *foreign* to the target language when it is common in the source
+language (Zipf frequency ``MIN_ZIPF`` or more: "nine", 4.87 in English) and ``MIN_GAP``
+rarer in the target language, a thirtieth as often (3.08 in French); ``CLOSE_GAP`` more
+between close languages, which share words at other frequencies (Italian "piano"). Loanwords
+are not foreign, as the target language's own text uses them ("email": 4.68 in English, 3.70
+in French; "weekend", "parking", "app"), and neither are shared words ("six" is French too).
+
+- A run counts only if it holds a foreign word: "un taxi online" and "al jazz club" are good
+  Italian.
+- A word alone counts if it is foreign, written in lower case (or a segment's only word: a UI
+  label) and not next to an identifier ("make build_all" reads as code): the embedded model
+  translated "The museum opens at nine and closes at six." into French as "La museum est
+  débutée à nine et débutera au six.", not two source words in a row.
+
 >>> [run.text for run in copied("Buy now and save", "Compra now and save")]
 ['now and save']
 >>> [run.text for run in copied("Buy now", "Buy now")]
 ['Buy now']
 >>> copied("Welcome to Springfield Council", "Bienvenue au Springfield Council")
 []
+>>> left("The museum opens at nine.", "Le musée ouvre à nine.", "en", "fr")
+['nine']
+>>> left("Book a taxi online", "Prenota un taxi online", "en", "it")
+[]
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from aigc_core import Problem
+from aigc_core import Problem, lexicon
 
 from . import languages, masking
 from .formats import Unit
@@ -50,13 +69,21 @@ MIN_WORDS = 3
 SHORT_SEGMENT = 6
 #: More counted words needed between close languages, which share whole phrases.
 CLOSE_EXTRA = 2
-#: Runs named in one problem; the model fixes the first ones and is told again if need be.
-SHOWN_RUNS = 3
+#: How common in the source language, and how much rarer in the target language (Zipf: log10
+#: steps), a word must be to be foreign there; more between close languages.
+MIN_ZIPF = 3.5
+MIN_GAP = 1.5
+CLOSE_GAP = 0.5
+#: Runs and words named in one problem; the model fixes the first ones and is told again if
+#: need be.
+SHOWN = 3
 
 _CHUNK = re.compile(r"\S+|\n")
 _EDGE = re.compile(r"^[^\w]*(.*?)[^\w]*$", re.DOTALL)
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?:;…]['\"”’»)\]]*$")
+#: Letters with a digit, an underscore or a dot inside: an identifier (``v2``, ``a.b``).
+_IDENTIFIER = re.compile(r"(?=.*[^\W\d_])(?=.*(?:\d|_|\w\.\w))")
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,9 @@ class Word:
     text: str
     #: A word a translation must change: not a name, not a short word.
     counted: bool
+    #: A counted word judged on its own: in lower case (or the text's only word), not next
+    #: to an identifier.
+    alone: bool = False
 
     @property
     def key(self) -> str:
@@ -82,17 +112,25 @@ def _stretches(text: str) -> list[list[Word]]:
     """The words of a text in stretches: a boundary (a token, a line break, a number or an
     identifier) ends a stretch, as words on either side of it are not a phrase."""
     stretches: list[list[Word]] = [[]]
-    start = True
+    start, after_code = True, False
     for chunk in _CHUNK.findall(text):
         core = _EDGE.match(chunk)[1]
         if not _WORD.fullmatch(core):
+            code = bool(_IDENTIFIER.match(core))
+            if code and stretches[-1]:
+                stretches[-1][-1] = replace(stretches[-1][-1], alone=False)
             stretches.append([])
             start = start or chunk == "\n" or bool(_SENTENCE_END.search(chunk))
+            after_code = code
             continue
         name = any(ch.isupper() for ch in core[1:]) or (core[0].isupper() and not start)
-        stretches[-1].append(Word(core, not name and len(core) >= 3))
-        start = bool(_SENTENCE_END.search(chunk))
-    return [stretch for stretch in stretches if stretch]
+        counted = not name and len(core) >= 3
+        stretches[-1].append(Word(core, counted, counted and core.islower() and not after_code))
+        start, after_code = bool(_SENTENCE_END.search(chunk)), False
+    stretches = [stretch for stretch in stretches if stretch]
+    if len(stretches) == 1 and len(stretches[0]) == 1 and stretches[0][0].counted:
+        stretches[0][0] = replace(stretches[0][0], alone=True)
+    return stretches
 
 
 def _plain(text: str, finders: Sequence[Finder]) -> str:
@@ -127,10 +165,12 @@ def _runs(source: list[Word], translated: Sequence[list[str]]) -> list[tuple[int
     return covered
 
 
-def copied(source: str, translation: str, close: bool = False) -> list[Run]:
+def copied(source: str, translation: str, close: bool = False,
+           foreign: Collection[str] | None = None) -> list[Run]:
     """The runs of ``source`` words left unchanged in ``translation`` (plain text, tokens
-    and line breaks as boundaries) that hold enough counted words for the segment's length;
-    more between ``close`` languages."""
+    and line breaks as boundaries) that hold enough counted words for the segment's length,
+    more between ``close`` languages, and, where ``foreign`` (case-folded words) is known, one
+    of its words."""
     stretches = _stretches(source)
     translated = [[word.key for word in words] for words in _stretches(translation)]
     total = sum(word.counted for words in stretches for word in words)
@@ -138,10 +178,48 @@ def copied(source: str, translation: str, close: bool = False) -> list[Run]:
     found = []
     for words in stretches:
         for start, end in _runs(words, translated):
-            counted = sum(word.counted for word in words[start:end])
-            if counted >= least:
-                found.append(Run(" ".join(word.text for word in words[start:end]), counted))
+            run = words[start:end]
+            counted = sum(word.counted for word in run)
+            if counted >= least and (foreign is None or any(w.key in foreign for w in run)):
+                found.append(Run(" ".join(word.text for word in run), counted))
     return found
+
+
+def alone(source: str, translation: str, foreign: Collection[str]) -> list[str]:
+    """The ``foreign`` words (case-folded) of ``source`` judged on their own that
+    ``translation`` keeps, outside runs of kept words, as ``source`` writes them."""
+    translated = [[word.key for word in words] for words in _stretches(translation)]
+    kept = {key for words in translated for key in words}
+    found: dict[str, str] = {}
+    for words in _stretches(source):
+        # A word in a run of kept words is the run rule's to judge ("un coffee shop").
+        in_runs = {index for start, end in _runs(words, translated) for index in range(start, end)}
+        for index, word in enumerate(words):
+            if word.alone and word.key in foreign and word.key in kept and index not in in_runs:
+                found.setdefault(word.key, word.text)
+    return list(found.values())
+
+
+def foreign_words(source: str, source_language: str, target_language: str,
+                  close: bool = False) -> set[str] | None:
+    """The counted words of ``source`` (case-folded) that are foreign to the target language;
+    None where either language has no word list."""
+    pair = (languages.primary(source_language), languages.primary(target_language))
+    if not set(pair) <= lexicon.available():
+        return None
+    keys = list({word.key for words in _stretches(source) for word in words if word.counted})
+    gap = MIN_GAP + close * CLOSE_GAP
+    return {key for key, common, rare in zip(keys, lexicon.zipf(pair[0], keys),
+                                             lexicon.zipf(pair[1], keys), strict=True)
+            if common >= MIN_ZIPF and common - rare >= gap}
+
+
+def left(source: str, translation: str, source_language: str, target_language: str) -> list[str]:
+    """What ``translation`` leaves of ``source`` as it was: runs of words, then words alone."""
+    close = languages.close(source_language, target_language)
+    foreign = foreign_words(source, source_language, target_language, close)
+    runs = [run.text for run in copied(source, translation, close, foreign)]
+    return runs if foreign is None else [*runs, *alone(source, translation, foreign)]
 
 
 def problems(units: Iterable[Unit], finders: Sequence[Finder], glossary: Mapping[str, str],
@@ -150,10 +228,10 @@ def problems(units: Iterable[Unit], finders: Sequence[Finder], glossary: Mapping
     finders = [*finders, masking.glossary_finder(glossary)]
     found = []
     for unit in units:
-        runs = copied(_plain(unit.source, finders), _plain(unit.translation, finders),
-                      languages.close(source_language, target_language))
-        if runs:
-            shown = ", ".join(repr(run.text) for run in runs[:SHOWN_RUNS])
+        kept = left(_plain(unit.source, finders), _plain(unit.translation, finders),
+                    source_language, target_language)
+        if kept:
+            shown = ", ".join(repr(text) for text in kept[:SHOWN])
             found.append(Problem(
                 field=unit.field, code="untranslated",
                 message=f"leaves {shown} in {languages.name(source_language)}, as in the "

@@ -28,6 +28,7 @@ PAGES = {
     "aigc_core/backends/base.html": ["Backend", "CompletionRequest", "timeout", "Completion",
                                      "ModelConfig", "parse_settings"],
     "aigc_core/context.html": ["JobContext", "plugin_settings"],
+    "aigc_core/lexicon.html": ["available", "known", "zipf"],
 }
 
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from aigc_core import lexicon
 from aigc_core.testing import ScriptedBackend, scripted
-from aigc_plugins.translation import languages
+from aigc_plugins.translation import languages, untranslated
 from aigc_plugins.translation.chunking import DocumentChunking
 from aigc_plugins.translation.models import TranslateInput, TranslateOutput
 from aigc_plugins.translation.translate import TRANSLATE
@@ -54,7 +55,7 @@ def test_there_are_real_fixtures_of_both_kinds():
     ("Welcome to Springfield Council", "Bienvenido a Springfield Council"),  # a name
     ("Our office in Berlin", "Unsere Büro in Berlin"),                       # "in" + a name
     ("OK", "OK"),                                                            # one word
-    ("Email", "Email"),
+    ("Email", "Email"),                                                      # a loanword
     ("Save Changes", "Save Changes"),          # Title Case reads as a name (a known gap)
     ("Open the iPhone app", "Abre la app iPhone"),
     ("Read more at https://example.com/buy-now-and-save today",
@@ -80,6 +81,44 @@ def test_source_words_left_as_they_were_fail(source, translation, run):
     problems = translated(TranslateOutput(translation=translation), data)
     assert [(p.field, p.code) for p in problems] == [("translation", "untranslated")]
     assert repr(run) in problems[0].message and "into Spanish" in problems[0].message
+
+
+# -- words alone, judged by the word lists ---------------------------------------------------------
+PAIRS = json.loads((FIXTURES / "translation_pairs.json").read_text())
+
+
+@pytest.mark.parametrize(("source_language", "target_language", "source", "translation"),
+                         PAIRS["good"], ids=[f"{s}-{t}-{i}" for i, (s, t, *_) in
+                                             enumerate(PAIRS["good"])])
+def test_loanwords_and_shared_words_pass(source_language, target_language, source, translation):
+    assert found(source, translation, source_language=source_language,
+                 target_language=target_language) == []
+
+
+@pytest.mark.parametrize(("source_language", "target_language", "source", "translation", "word"),
+                         PAIRS["copied"], ids=[case[-1] for case in PAIRS["copied"]])
+def test_a_foreign_word_left_alone_fails_naming_it(source_language, target_language, source,
+                                                   translation, word):
+    data = document(source, source_language=source_language, target_language=target_language)
+    problems = translated(TranslateOutput(translation=translation), data)
+    assert [(p.field, p.code) for p in problems] == [("translation", "untranslated")]
+    assert f"leaves {word!r} in English" in problems[0].message
+
+
+def test_runs_come_first_and_a_word_is_named_once():
+    assert untranslated.left("The museum opens at nine.", "The museum est débutée à nine.",
+                             "en", "fr") == ["The museum", "nine"]
+    assert untranslated.left("Nine is nine.", "Neuf, c'est nine.", "en", "fr") == ["nine"]
+
+
+def test_what_a_word_list_cannot_judge_falls_back_to_runs():
+    # Japanese has no list to look words up in (lexicon.available): runs still count, as
+    # without the lists, and no word is judged alone.
+    assert "ja" not in lexicon.available()
+    assert found("Buy now", "Buy now", target_language="ja") == [("translation", "untranslated")]
+    assert found("It opens at nine.", "それは nine 時に開きます。", target_language="ja") == []
+    assert found("It opens at nine.", "Elle ouvre à nine.", target_language="fr") == [
+        ("translation", "untranslated")]
 
 
 def test_longer_segments_need_three_words_and_close_languages_two_more():
