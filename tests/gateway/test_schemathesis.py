@@ -32,9 +32,21 @@ EXCLUDED_CHECKS = "positive_data_acceptance,use_after_free"
 #:   real jobs, and its checks hold.
 #: - low_valid_rate, "few requests accepted": generated jobs rarely fit their generator's
 #:   input schema, which the document cannot name (as for positive_data_acceptance).
-WARNINGS = ",".join(
-    warning.value for warning in SchemathesisWarning
-    if warning not in (SchemathesisWarning.MISSING_TEST_DATA, SchemathesisWarning.LOW_VALID_RATE))
+LEFT_OUT = (SchemathesisWarning.MISSING_TEST_DATA, SchemathesisWarning.LOW_VALID_RATE)
+WARNINGS = ",".join(warning.value for warning in SchemathesisWarning if warning not in LEFT_OUT)
+#: POST /v1/jobs also leaves out validation_mismatch, "every positive case of a phase was
+#: refused": whether a generated job fits its generator's input is luck (as for low_valid_rate),
+#: and in the stateful phase the luck follows job timing. A job stopped at the soft time limit
+#: and one killed at the hard limit answer differently, the cases generated after them differ,
+#: and so the warning came and went with the speed of unrelated code (loading the gates on first
+#: use, 40 ms, flipped it). The other operations keep it.
+JOBS_CONFIG = f"""
+[[operations]]
+include-path = "/v1/jobs"
+include-method = "POST"
+warnings = {json.dumps([warning.value for warning in SchemathesisWarning
+                        if warning not in (*LEFT_OUT, SchemathesisWarning.VALIDATION_MISMATCH)])}
+"""
 
 #: Test cases per operation and phase: enough to find shape bugs, few enough for CI.
 MAX_EXAMPLES = 15
@@ -66,8 +78,11 @@ def test_the_live_api_conforms_to_its_openapi_document(worker, serve, tmp_path: 
     env = {**os.environ, "SCHEMATHESIS_HOOKS": schemathesis_probes.__name__,
            schemathesis_probes.LOG_ENV: str(probe_log),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(JOBS_CONFIG, encoding="utf-8")
     run = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "docs" / "openapi.json"),
+        [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run",
+         str(ROOT / "docs" / "openapi.json"),
          "--url", gateway.url, "--header", f"Authorization: Bearer {KEYS['alice']}",
          "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
          "--max-examples", str(MAX_EXAMPLES), "--seed", "1", "--workers", "1", "--no-color",
