@@ -17,7 +17,7 @@ from aigc_core.checks import (
     word_count,
 )
 
-from . import grounding, sampling, schema
+from . import grounding, relevance, sampling, schema
 from .fields import Language, Tone
 from .text import headline
 
@@ -71,7 +71,8 @@ def _problems(field: str, text: str, data: HeadlinesInput,
     """What is wrong with one headline on its own."""
     return [*not_blank(field, text), *max_length(field, text, data.max_length),
             *min_length(field, text, MIN_WORDS, counter=word_count, unit="words"),
-            *grounding.check(field, text, evidence)]
+            *grounding.check(field, text, evidence),
+            *relevance.off_topic(field, text, data.topic)]
 
 
 def finalize(output: Headlines, data: HeadlinesInput) -> Headlines:
