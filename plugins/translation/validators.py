@@ -15,7 +15,7 @@ from typing import Any
 
 from aigc_core import Problem
 
-from . import glossary, languages, masking, untranslated
+from . import glossary, languages, masking, numbers, untranslated
 from .formats import FORMATS, Unit
 from .masking import Finder
 from .models import TranslateInput, TranslateOutput, TranslationPart
@@ -156,5 +156,12 @@ def translated(output: TranslateOutput, data: Data) -> list[Problem]:
                                  found.source_language, found.target_language)
 
 
+def numbers_kept(output: TranslateOutput, data: Data) -> list[Problem]:
+    """Every number of the source in the translation, as the target language writes it
+    (``number_lost``)."""
+    found = view(output, data)
+    return numbers.problems(found.units, found.finders, found.target_language)
+
+
 VALIDATORS = (tokens_restored, output_shape, protected_spans_kept, glossary_used, length_sane,
-              in_target_language, translated)
+              in_target_language, translated, numbers_kept)
