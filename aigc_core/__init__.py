@@ -17,6 +17,7 @@ The reference, module by module (``scripts/api-docs.sh`` builds it as HTML):
 - ``aigc_core.testing``: run generators on scripted answers; check grammars.
 - ``aigc_core.language``: ``LanguageTag``, for an input that names a language.
 - ``aigc_core.lexicon``: which words a language has, and how common each is (wordfreq's lists).
+- ``aigc_core.numbers``: numbers as any language writes them, read for what each may mean.
 - ``aigc_core.labelling``: the AI label, which exporters read and place.
 - ``aigc_core.backends.base``: ``Backend``, ``CompletionRequest``, ``Completion``, ``ModelConfig``.
 - ``aigc_core.options``, ``aigc_core.jobs``, ``aigc_core.errors``, ``aigc_core.engine``: sampling

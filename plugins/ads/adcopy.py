@@ -9,6 +9,7 @@ from .banned import check_banned_terms
 from .compliance import check_compliance
 from .editorial import check_editorial
 from .export_text import export_text
+from .figures import check_figures
 from .finalize import finalize
 from .limits import check_counts, check_lengths, check_paths
 from .models import AdCopy, AdCopyInput
@@ -19,7 +20,7 @@ from .wording import check_wording
 
 VALIDATORS = (
     check_counts, check_lengths, check_paths, check_unique, check_wording, check_product_name,
-    check_banned_terms, check_compliance, check_editorial,
+    check_banned_terms, check_compliance, check_editorial, check_figures,
 )
 
 COPY = Generator(

@@ -16,6 +16,7 @@ from .banned import banned_in
 from .checking import TextCheck
 from .compliance import restricted_in
 from .editorial import editorial_in
+from .figures import figures_given
 from .limits import text_size
 from .models import AdCopy, AdCopyInput
 from .presets import TEXT_FIELDS
@@ -23,7 +24,7 @@ from .product_name import product_named
 
 #: Every check that judges one text on its own, so one candidate can be kept or dropped.
 TEXT_CHECKS: tuple[TextCheck, ...] = (text_size, editorial_in, product_named, banned_in,
-                                      restricted_in)
+                                      restricted_in, figures_given)
 
 
 def _tidy(texts: Iterable[str]) -> list[str]:

@@ -29,6 +29,7 @@ PAGES = {
                                      "ModelConfig", "parse_settings"],
     "aigc_core/context.html": ["JobContext", "plugin_settings"],
     "aigc_core/lexicon.html": ["available", "known", "zipf"],
+    "aigc_core/numbers.html": ["Number", "numbers", "values", "same"],
 }
 
 

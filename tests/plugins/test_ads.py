@@ -20,6 +20,7 @@ from aigc_plugins.ads.compliance import check_compliance
 from aigc_plugins.ads.compliance_terms import JURISDICTIONS
 from aigc_plugins.ads.editorial import check_editorial
 from aigc_plugins.ads.export_text import export_text
+from aigc_plugins.ads.figures import check_figures
 from aigc_plugins.ads.finalize import finalize
 from aigc_plugins.ads.limits import check_counts, check_lengths, check_paths
 from aigc_plugins.ads.models import AdCopy, AdCopyInput
@@ -35,7 +36,8 @@ DESCRIPTIONS = ["Run farther on light shoes with grippy soles.",
 
 def data(**fields: Any) -> AdCopyInput:
     """An input; one variant, so Google wants its minimum: 3 headlines, 2 descriptions."""
-    return AdCopyInput(**{"product": "Trailblazer", "variants": 1, **fields})
+    return AdCopyInput(**{"product": "Trailblazer", "offer": "20% off this week", "variants": 1,
+                          **fields})
 
 
 def ad(**fields: Any) -> AdCopy:
@@ -100,14 +102,18 @@ def test_meta_counts_characters_and_has_its_own_limits():
 
 
 def test_texts_that_are_not_words_are_reported_but_display_paths_are_not_judged():
-    found = all_problems(ad(headlines=["1.1.1.1", *HEADLINES[1:]], path1="2025"), data())
+    found = all_problems(ad(headlines=["1.1.1.1", *HEADLINES[1:]], path1="2025"),
+                         data(offer="20% off all 2025 models, 1.1.1.1 edition"))
     assert [(p.field, p.code) for p in found] == [("headlines[0]", "not_prose")]
 
 
 @pytest.mark.parametrize("text", ["Headlines: Trailblazer shoes", "description 2: Run far",
                                   "Path 1: Trailblazer, 202", "Ad: trail shoes on sale"])
 def test_texts_that_start_with_a_field_label_are_reported(text):
-    [problem] = all_problems(ad(descriptions=[text, DESCRIPTIONS[1]]), data())
+    # A label's own number ("description 2") is also one the brief lacks: only the label
+    # is this test's.
+    [problem] = [p for p in all_problems(ad(descriptions=[text, DESCRIPTIONS[1]]), data())
+                 if p.code != "ungrounded_number"]
     assert (problem.field, problem.code) == ("descriptions[0]", "label")
     assert "write only the text itself" in problem.message
 
@@ -115,6 +121,32 @@ def test_texts_that_start_with_a_field_label_are_reported(text):
 def test_a_colon_later_in_the_copy_is_no_label():
     assert all_problems(ad(descriptions=["Trail season: 20% off all shoes",
                                          DESCRIPTIONS[1]]), data()) == []
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("TrailRunner 5: 50% off today", "50"),             # the offer says 20%
+    ("20% off, only until June 30", "30"),              # the offer's date is May 31
+    ("Over 10,000 happy runners", "10,000"),            # a claim nobody substantiated
+])
+def test_a_number_the_brief_lacks_is_an_invented_offer(text, number):
+    inp = data(product="TrailRunner 5", offer="20% off until May 31")
+    found = all_problems(ad(headlines=[text, *HEADLINES[1:]]), inp)
+    assert [(p.field, p.code) for p in found] == [("headlines[0]", "ungrounded_number")]
+    assert f"{number!r} is not in the product, offer or benefits given" in found[0].message
+
+
+def test_the_briefs_numbers_pass_as_any_language_writes_them():
+    inp = data(product="TrailRunner 5", offer="1,299 kr until 31 May", benefits=["3.5 mm sole"],
+               language="sv")
+    texts = ["TrailRunner 5 för 1 299 kr", "Sula på 3,5 mm", "Bara till 31 maj"]
+    assert check_figures(ad(headlines=texts, descriptions=texts[:2]), inp) == []
+
+
+def test_finalize_prefers_a_spare_without_an_invented_number():
+    inp = data(offer="20% off this week")
+    out = finalize(ad(headlines=["Save 50% today", *HEADLINES]), inp)
+    assert out.headlines == HEADLINES
+    assert all_problems(out, inp) == []
 
 
 def test_blank_texts_are_reported():
