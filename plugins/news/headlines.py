@@ -72,7 +72,7 @@ def _problems(field: str, text: str, data: HeadlinesInput,
     return [*not_blank(field, text), *max_length(field, text, data.max_length),
             *min_length(field, text, MIN_WORDS, counter=word_count, unit="words"),
             *grounding.check(field, text, evidence),
-            *relevance.off_topic(field, text, data.topic)]
+            *relevance.off_topic(field, text, data.topic, data.language)]
 
 
 def finalize(output: Headlines, data: HeadlinesInput) -> Headlines:

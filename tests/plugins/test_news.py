@@ -384,32 +384,35 @@ def test_headlines_validator_checks_count_and_length():
 UNEMPLOYMENT = "Unemployment falls to 3.9% in March, the lowest since 2008"
 
 
-@pytest.mark.parametrize(("topic", "text"), [
-    (UNEMPLOYMENT, "Unemployment falls to 3.9%"),
-    (UNEMPLOYMENT, "Jobless total falls again"),                      # "falls", as inflected
-    (UNEMPLOYMENT, "Lowest jobless rate in 16 years"),                # "lowest"
-    (UNEMPLOYMENT, "Jobs market: 3.9% out of work"),                  # a number of the story
-    (TOPIC, "Springfield switches on its sun"),                       # a name
-    ("Freiburg baut bis 2028 45 Kilometer neue Radwege", "45 km neuer Radweg für Freiburg"),
-    ("Freiburg baut bis 2028 45 Kilometer neue Radwege", "Freiburg to build new cycle lanes"),
+@pytest.mark.parametrize(("topic", "text", "language"), [
+    (UNEMPLOYMENT, "Unemployment falls to 3.9%", "en"),
+    (UNEMPLOYMENT, "Jobless total falls again", "en"),                # "falls", as inflected
+    (UNEMPLOYMENT, "Lowest jobless rate in 16 years", "en"),          # "lowest"
+    (UNEMPLOYMENT, "Jobs market: 3.9% out of work", "en"),            # a number of the story
+    (TOPIC, "Springfield switches on its sun", "en"),                 # a name
+    ("Freiburg baut bis 2028 45 Kilometer neue Radwege", "45 km neuer Radweg für Freiburg", "de"),
+    ("Freiburg baut bis 2028 45 Kilometer neue Radwege", "Freiburg to build new cycle lanes",
+     "en"),
     ("Valencia reducirá un 30 % el agua de riego en sus parques",
-     "Menos agua para los parques de Valencia"),
-    ("Tax", "Taxes rise for everyone"),          # a story without a word of four letters
-    ("深圳地铁16号线二期开通", "坪山到大运只需25分钟"),   # written without spaces: not judged
+     "Menos agua para los parques de Valencia", "es"),
+    ("Stadt baut neue Radwege", "City builds new cycle lanes", "en"),  # another language
+    ("solar panels", "Homes go green with the sun", "en"),  # too short to tell its language
+    ("Tax", "Taxes rise for everyone", "en"),   # a story without a word of four letters
+    ("深圳地铁16号线二期开通", "坪山到大运只需25分钟", "zh"),  # written without spaces
 ])
-def test_a_headline_sharing_a_word_or_number_with_its_story_is_on_topic(topic, text):
-    assert relevance.off_topic("headlines[0]", text, topic) == []
+def test_a_headline_sharing_a_word_with_its_story_or_not_judged_passes(topic, text, language):
+    assert relevance.off_topic("headlines[0]", text, topic, language) == []
 
 
 def test_a_headline_about_something_else_is_off_topic_and_told_the_storys_words():
     # The embedded model's third variant for UNEMPLOYMENT (aigc eval, evals/news.headlines.jsonl
     # en-numbers, 2026-12-06), which succeeded before this check.
     text = "Mergers and Surprises: A new era of job growth in the tech industry"
-    problems = relevance.off_topic("headlines[2]", text, UNEMPLOYMENT)
+    problems = relevance.off_topic("headlines[2]", text, UNEMPLOYMENT, "en")
     assert [(p.field, p.code) for p in problems] == [("headlines[2]", "off_topic")]
     assert "'unemployment', 'falls', '3.9', 'march'" in problems[0].message
     # "3" is not "3.9", nor "2008" "200": numbers compare whole.
-    assert relevance.off_topic("h", "Profits at 3 firms rose by 200", UNEMPLOYMENT)
+    assert relevance.off_topic("h", "Profits at 3 firms rose by 200", UNEMPLOYMENT, "en-GB")
 
 
 def test_headlines_finalize_prefers_a_spare_on_topic():
