@@ -29,10 +29,12 @@ def figures_given(kind: str, path: str, text: str, data: AdCopyInput) -> list[Pr
     invented = [number.written for number in numbers(text) if number.values.isdisjoint(given)]
     if not invented:
         return []
-    shown = ", ".join(quote(number) for number in dict.fromkeys(invented))
+    distinct = list(dict.fromkeys(invented))
+    shown = ", ".join(quote(number) for number in distinct)
+    verb = "is" if len(distinct) == 1 else "are"
     return [Problem(field=path, code="ungrounded_number",
-                    message=f"{shown} is not in the product, offer or benefits given; use only "
-                            "their numbers (an invented price, discount or date is a false "
+                    message=f"{shown} {verb} not in the product, offer or benefits given; use "
+                            "only their numbers (an invented price, discount or date is a false "
                             "offer), or none")]
 
 

@@ -7,7 +7,8 @@ the story says. A headline that shares no word with its story is flagged ``off_t
 
 Words are compared loosely, so that a headline may inflect and abbreviate: words of four
 letters or more, case-folded, that are equal or where one begins with the other ("fall" and
-"falls", "Radweg" and "Radwege"), and numbers as written ("2028", "3.9"). Words under four
+"falls", "Radweg" and "Radwege"), and numbers by what they may mean ("3.9" = "3,9", but not "3";
+``aigc_core.numbers``). Words under four
 letters ("the", "tax", "new") say too little to count. A good headline that keeps no word
 of its story ("Jobless rate hits 16-year low") is flagged too, and the repair loop asks for
 one that does; the spare variants (``headlines.SPARE``) often make that unnecessary.
@@ -30,7 +31,7 @@ from __future__ import annotations
 import math
 import re
 
-from aigc_core import Problem
+from aigc_core import Problem, numbers
 from aigc_core.checks import quote
 
 #: Letters of the shortest word that counts.
@@ -51,7 +52,7 @@ def _terms(text: str) -> list[str]:
 
 def _same(a: str, b: str) -> bool:
     if a[0].isdigit() or b[0].isdigit():
-        return a == b
+        return a[0].isdigit() and b[0].isdigit() and numbers.same(a, b)
     return a.startswith(b) or b.startswith(a)
 
 

@@ -135,6 +135,12 @@ def test_a_number_the_brief_lacks_is_an_invented_offer(text, number):
     assert f"{number!r} is not in the product, offer or benefits given" in found[0].message
 
 
+def test_several_invented_numbers_are_named_in_one_problem():
+    [problem] = check_figures(ad(headlines=["Save 50% until June 30", *HEADLINES[1:]],
+                                 descriptions=DESCRIPTIONS), data())
+    assert problem.message.startswith("'50', '30' are not in the product, offer or benefits")
+
+
 def test_the_briefs_numbers_pass_as_any_language_writes_them():
     inp = data(product="TrailRunner 5", offer="1,299 kr until 31 May", benefits=["3.5 mm sole"],
                language="sv")

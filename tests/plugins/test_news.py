@@ -389,6 +389,7 @@ UNEMPLOYMENT = "Unemployment falls to 3.9% in March, the lowest since 2008"
     (UNEMPLOYMENT, "Jobless total falls again", "en"),                # "falls", as inflected
     (UNEMPLOYMENT, "Lowest jobless rate in 16 years", "en"),          # "lowest"
     (UNEMPLOYMENT, "Jobs market: 3.9% out of work", "en"),            # a number of the story
+    ("Arbeitslosigkeit sinkt im März auf 3.9%", "Quote bei 3,9 Prozent", "de"),  # as written there
     (TOPIC, "Springfield switches on its sun", "en"),                 # a name
     ("Freiburg baut bis 2028 45 Kilometer neue Radwege", "45 km neuer Radweg für Freiburg", "de"),
     ("Freiburg baut bis 2028 45 Kilometer neue Radwege", "Freiburg to build new cycle lanes",
