@@ -18,6 +18,7 @@ The reference, module by module (``scripts/api-docs.sh`` builds it as HTML):
 - ``aigc_core.language``: ``LanguageTag``, for an input that names a language.
 - ``aigc_core.lexicon``: which words a language has, and how common each is (wordfreq's lists).
 - ``aigc_core.numbers``: numbers as any language writes them, read for what each may mean.
+- ``aigc_core.relevance``: whether a text is about another (a word in common, one language).
 - ``aigc_core.labelling``: the AI label, which exporters read and place.
 - ``aigc_core.backends.base``: ``Backend``, ``CompletionRequest``, ``Completion``, ``ModelConfig``.
 - ``aigc_core.options``, ``aigc_core.jobs``, ``aigc_core.errors``, ``aigc_core.engine``: sampling

@@ -12,7 +12,7 @@ python="${PYTHON:-.venv/bin/python}"
 modules=(
     aigc_core aigc_core.generator aigc_core.hookspecs aigc_core.context aigc_core.problems
     aigc_core.checks aigc_core.schemas aigc_core.testing aigc_core.language aigc_core.lexicon
-    aigc_core.numbers
+    aigc_core.numbers aigc_core.relevance
     aigc_core.labelling
     aigc_core.backends.base
     aigc_core.options aigc_core.jobs aigc_core.errors aigc_core.engine

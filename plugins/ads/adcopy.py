@@ -14,13 +14,14 @@ from .finalize import finalize
 from .limits import check_counts, check_lengths, check_paths
 from .models import AdCopy, AdCopyInput
 from .product_name import check_product_name
+from .relevance import check_relevance
 from .schema import copy_schema
 from .uniqueness import check_unique
 from .wording import check_wording
 
 VALIDATORS = (
     check_counts, check_lengths, check_paths, check_unique, check_wording, check_product_name,
-    check_banned_terms, check_compliance, check_editorial, check_figures,
+    check_banned_terms, check_compliance, check_editorial, check_figures, check_relevance,
 )
 
 COPY = Generator(

@@ -20,8 +20,7 @@ from .models import AdCopy, AdCopyInput
 
 
 def _given(data: AdCopyInput) -> frozenset[str]:
-    return values(" \n ".join([data.product, data.brand, data.audience, *data.benefits,
-                               data.offer, data.call_to_action]))
+    return values(data.brief())
 
 
 def figures_given(kind: str, path: str, text: str, data: AdCopyInput) -> list[Problem]:

@@ -73,6 +73,12 @@ class AdCopyInput(BaseModel):
         description="Jurisdiction presets whose restricted claims are checked: cn, us, eu.")
     product_in_headlines: bool = Field(False, description="Every headline must name the product.")
 
+    def brief(self) -> str:
+        """What the input says about the product, as one text: the copy's words and numbers
+        must come from it (``figures``, ``relevance``)."""
+        return " \n ".join([self.product, self.brand, self.audience, *self.benefits, self.offer,
+                            self.call_to_action])
+
     @property
     def preset(self) -> Preset:
         return PRESETS[self.platform]

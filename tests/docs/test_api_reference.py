@@ -30,6 +30,7 @@ PAGES = {
     "aigc_core/context.html": ["JobContext", "plugin_settings"],
     "aigc_core/lexicon.html": ["available", "known", "zipf"],
     "aigc_core/numbers.html": ["Number", "numbers", "values", "same"],
+    "aigc_core/relevance.html": ["shares_a_word", "terms", "written_in"],
 }
 
 

@@ -26,6 +26,7 @@ from aigc_plugins.ads.limits import check_counts, check_lengths, check_paths
 from aigc_plugins.ads.models import AdCopy, AdCopyInput
 from aigc_plugins.ads.presets import PRESETS, PlatformName
 from aigc_plugins.ads.product_name import check_product_name
+from aigc_plugins.ads.relevance import check_relevance
 from aigc_plugins.ads.schema import copy_schema
 from aigc_plugins.ads.uniqueness import check_unique
 
@@ -133,6 +134,30 @@ def test_a_number_the_brief_lacks_is_an_invented_offer(text, number):
     found = all_problems(ad(headlines=[text, *HEADLINES[1:]]), inp)
     assert [(p.field, p.code) for p in found] == [("headlines[0]", "ungrounded_number")]
     assert f"{number!r} is not in the product, offer or benefits given" in found[0].message
+
+
+def test_an_ad_about_something_else_is_off_topic():
+    # The embedded model's answer for TrailRunner 5 (aigc generate ads.copy, 2026-12-06),
+    # which succeeded before this check.
+    inp = data(product="TrailRunner 5", offer="20% off until May 31",
+               benefits=["grippy sole", "light"])
+    bangkok = ad(headlines=["Bangkok, Thailand", "Bangkou", "Bangkou: The City of the City"],
+                 descriptions=["Bangkok, Thailand", "Bangkou", "Bangkou: The City"])
+    [problem] = check_relevance(bangkok, inp)
+    assert (problem.field, problem.code) == ("", "off_topic")
+    assert "write about 'TrailRunner 5'" in problem.message
+
+
+@pytest.mark.parametrize("headlines", [
+    ["Free returns on every order", "Shop the new season", "Lighter on every trail"],  # light
+    ["Free returns on every order", "Shop the new season", "Now 20% off"],             # 20
+    ["Retours gratuits", "La nouvelle saison", "TrailRunner 5 : le confort"],           # name
+])
+def test_an_ad_with_one_word_or_number_of_its_brief_is_about_it(headlines):
+    inp = data(product="TrailRunner 5", offer="20% off until May 31",
+               benefits=["grippy sole", "light"])
+    assert check_relevance(ad(headlines=headlines, descriptions=["Order today.", "Ships fast."]),
+                           inp) == []
 
 
 def test_several_invented_numbers_are_named_in_one_problem():
