@@ -78,8 +78,9 @@ def distinct(field: str, items: Sequence[str]) -> list[Problem]:
     return problems
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance of ``a`` and ``b`` if it is at most ``limit``, else ``limit + 1``.
+def edit_distance(a: Sequence[str], b: Sequence[str], limit: int) -> int:
+    """Levenshtein distance of ``a`` and ``b`` if it is at most ``limit``, else ``limit + 1``:
+    of strings by characters, of lists of words by words.
 
     >>> edit_distance("Shenzel", "Shenzhen", 2), edit_distance("Springfield", "Spring", 2)
     (2, 3)

@@ -10,6 +10,7 @@ from aigc_core import Generator, Problem
 from aigc_core.checks import (
     count_between,
     distinct,
+    edit_distance,
     max_length,
     min_length,
     normalise,
@@ -28,6 +29,10 @@ SPARE = 2
 MAX_CHARS = 150
 MIN_CHARS = 20
 MIN_WORDS = 3
+#: Fewest words for two headlines one word apart to be one headline said twice ("... the
+#: latest details of a new early boat" and "... the newest details ..."); shorter ones may
+#: differ by a word and still read differently ("Choir wins" / "Choir triumphs").
+NEAR_WORDS = 5
 #: Room the model gets beyond ``max_length``, so that code, not the grammar, cuts a long
 #: headline, and at a word boundary.
 HEADROOM_CHARS = 30
@@ -75,6 +80,25 @@ def _problems(field: str, text: str, data: HeadlinesInput,
             *relevance.off_topic(field, text, data.topic, data.language)]
 
 
+def _near(a: str, b: str) -> bool:
+    """Whether two different headlines of ``NEAR_WORDS`` words or more are one word apart."""
+    words, others = normalise(a).split(), normalise(b).split()
+    return min(len(words), len(others)) >= NEAR_WORDS and words != others and \
+        edit_distance(words, others, 1) <= 1
+
+
+def near_duplicates(field: str, items: list[str]) -> list[Problem]:
+    """Each item that is an earlier one with one word changed, added or left out."""
+    problems = []
+    for index, item in enumerate(items):
+        earlier = next((j for j in range(index) if _near(items[j], item)), None)
+        if earlier is not None:
+            problems.append(Problem(field=f"{field}[{index}]", code="near_duplicate",
+                                    message=f"is {field}[{earlier}] with one word changed; "
+                                            "write a variant worded differently"))
+    return problems
+
+
 def finalize(output: Headlines, data: HeadlinesInput) -> Headlines:
     """Tidy and fit each headline; of more than ``count``, keep the first ones that pass every
     check, so that a spare variant replaces a bad or repeated one instead of failing the job."""
@@ -82,7 +106,8 @@ def finalize(output: Headlines, data: HeadlinesInput) -> Headlines:
     evidence = _evidence(data)
     good: dict[str, str] = {}
     for text in fitted:
-        if not _problems("", text, data, evidence):
+        if not _problems("", text, data, evidence) and \
+                not any(_near(text, kept) for kept in good.values()):
             good.setdefault(normalise(text), text)
     keep = list(good.values())[: data.count]
     return output.model_copy(update={"headlines": keep if len(keep) == data.count else fitted})
@@ -95,6 +120,7 @@ def check_headlines(output: Headlines, data: HeadlinesInput) -> list[Problem]:
         *(p for i, text in enumerate(output.headlines)
           for p in _problems(f"headlines[{i}]", text, data, evidence)),
         *distinct("headlines", output.headlines),
+        *near_duplicates("headlines", output.headlines),
     ]
 
 

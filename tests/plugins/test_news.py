@@ -429,6 +429,37 @@ def test_headlines_finalize_prefers_a_spare_on_topic():
     assert problems_of(headlines.GENERATOR, out, data) == []
 
 
+def test_headlines_one_word_apart_are_near_duplicates():
+    # The embedded model's answer for "The harbour ferry adds an early boat at six" (aigc
+    # generate news.headlines, 2026-12-06), which succeeded before this check.
+    topic = "The harbour ferry adds an early boat at six"
+    data = headlines.HeadlinesInput(topic=topic, count=3)
+    out = headlines.Headlines(headlines=[
+        topic,
+        "The news has been updated with the latest details of a new early boat",
+        "The news has been updated with the newest details of a new early boat",
+    ])
+    found = [(p.field, p.code) for p in headlines.check_headlines(out, data)]
+    assert found == [("headlines[2]", "near_duplicate")]
+    # Short ones may differ by a word and read differently; more than a word apart is a variant.
+    assert headlines.near_duplicates("h", ["Choir wins", "Choir triumphs"]) == []
+    assert headlines.near_duplicates("h", [
+        "Local choir wins national youth competition",
+        "The local choir has won the national youth competition"]) == []
+
+
+def test_headlines_finalize_prefers_a_spare_to_a_near_duplicate():
+    data = headlines.HeadlinesInput(topic=TOPIC, count=2)
+    raw = headlines.Headlines(headlines=[
+        "Springfield opens its new Riverside solar farm",
+        "Springfield opens its new Riverside solar park",
+        "Riverside solar farm to supply 12% of power",
+    ])
+    assert headlines.finalize(raw, data).headlines == [
+        "Springfield opens its new Riverside solar farm",
+        "Riverside solar farm to supply 12% of power"]
+
+
 # -- news.summary -----------------------------------------------------------------------------
 def test_summary_input_target_must_be_shorter_than_the_text():
     with pytest.raises(ValidationError, match="must be below"):
