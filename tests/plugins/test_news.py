@@ -416,19 +416,6 @@ def test_a_headline_about_something_else_is_off_topic_and_told_the_storys_words(
     assert relevance.off_topic("h", "Profits at 3 firms rose by 200", UNEMPLOYMENT, "en-GB")
 
 
-def test_headlines_finalize_prefers_a_spare_on_topic():
-    data = headlines.HeadlinesInput(topic=UNEMPLOYMENT, count=2)
-    raw = headlines.Headlines(headlines=[
-        "Unemployment falls to 3.9% in March",
-        "Mergers and Surprises: A new era of job growth in the tech industry",
-        "Jobless rate lowest since 2008",
-    ])
-    out = headlines.finalize(raw, data)
-    assert out.headlines == ["Unemployment falls to 3.9% in March",
-                             "Jobless rate lowest since 2008"]
-    assert problems_of(headlines.GENERATOR, out, data) == []
-
-
 def test_headlines_one_word_apart_are_near_duplicates():
     # The embedded model's answer for "The harbour ferry adds an early boat at six" (aigc
     # generate news.headlines, 2026-12-06), which succeeded before this check.
@@ -448,16 +435,20 @@ def test_headlines_one_word_apart_are_near_duplicates():
         "The local choir has won the national youth competition"]) == []
 
 
-def test_headlines_finalize_prefers_a_spare_to_a_near_duplicate():
-    data = headlines.HeadlinesInput(topic=TOPIC, count=2)
-    raw = headlines.Headlines(headlines=[
-        "Springfield opens its new Riverside solar farm",
-        "Springfield opens its new Riverside solar park",
-        "Riverside solar farm to supply 12% of power",
-    ])
-    assert headlines.finalize(raw, data).headlines == [
-        "Springfield opens its new Riverside solar farm",
-        "Riverside solar farm to supply 12% of power"]
+@pytest.mark.parametrize(("topic", "first", "failing", "spare"), [
+    (UNEMPLOYMENT, "Unemployment falls to 3.9% in March",
+     "Mergers and Surprises: A new era of job growth in the tech industry",  # off topic
+     "Jobless rate lowest since 2008"),
+    (TOPIC, "Springfield opens its new Riverside solar farm",
+     "Springfield opens its new Riverside solar park",                        # near duplicate
+     "Riverside solar farm to supply 12% of power"),
+])
+def test_headlines_finalize_prefers_a_spare_to_an_off_topic_or_near_duplicate(
+        topic, first, failing, spare):
+    data = headlines.HeadlinesInput(topic=topic, count=2)
+    out = headlines.finalize(headlines.Headlines(headlines=[first, failing, spare]), data)
+    assert out.headlines == [first, spare]
+    assert problems_of(headlines.GENERATOR, out, data) == []
 
 
 # -- news.summary -----------------------------------------------------------------------------
