@@ -60,9 +60,12 @@ def known(language: str, words: Sequence[str]) -> list[bool]:
 def zipf(language: str, words: Sequence[str]) -> list[float]:
     """The Zipf frequency of each of ``words`` (case-folded) in ``language``: 0.0 for a word
     the list does not have."""
+    places = _find(language, words)
+    if not places:  # an empty list loads no table
+        return []
     buckets = _table(language).buckets
     return [0.0 if found < 0 else round(_ZIPF_TOP - int(buckets[found]) / 100, 2)
-            for found in _find(language, words)]
+            for found in places]
 
 
 def _find(language: str, words: Sequence[str]) -> list[int]:

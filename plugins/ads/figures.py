@@ -11,6 +11,8 @@ needs ("free shipping over $50") belongs in the offer or the benefits.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aigc_core import Problem
 from aigc_core.checks import quote
 from aigc_core.numbers import numbers, values
@@ -19,12 +21,10 @@ from .checking import each_text
 from .models import AdCopy, AdCopyInput
 
 
-def _given(data: AdCopyInput) -> frozenset[str]:
-    return values(data.brief())
-
-
 def figures_given(kind: str, path: str, text: str, data: AdCopyInput) -> list[Problem]:
-    given = _given(data)
+    # Asked for every text of every candidate answer (finalize, then the validators): the
+    # brief is read once.
+    given = _given(data.brief())
     invented = [number.written for number in numbers(text) if number.values.isdisjoint(given)]
     if not invented:
         return []
@@ -35,6 +35,11 @@ def figures_given(kind: str, path: str, text: str, data: AdCopyInput) -> list[Pr
                     message=f"{shown} {verb} not in the product, offer or benefits given; use "
                             "only their numbers (an invented price, discount or date is a false "
                             "offer), or none")]
+
+
+@lru_cache(maxsize=64)
+def _given(brief: str) -> frozenset[str]:
+    return values(brief)
 
 
 def check_figures(output: AdCopy, data: AdCopyInput) -> list[Problem]:

@@ -165,19 +165,34 @@ def _runs(source: list[Word], translated: Sequence[list[str]]) -> list[tuple[int
     return covered
 
 
-def copied(source: str, translation: str, close: bool = False,
-           foreign: Collection[str] | None = None) -> list[Run]:
-    """The runs of ``source`` words left unchanged in ``translation`` (plain text, tokens
-    and line breaks as boundaries) that hold enough counted words for the segment's length,
-    more between ``close`` languages, and, where ``foreign`` (case-folded words) is known, one
-    of its words."""
+Stretches = list[list[Word]]
+#: Per stretch of the source, its runs ``[start, end)`` found in the translation.
+Runs = list[list[tuple[int, int]]]
+
+
+def _compared(source: str, translation: str) -> tuple[Stretches, list[list[str]], Runs]:
+    """The source's stretches, the translation's (case-folded), and the runs between them."""
     stretches = _stretches(source)
     translated = [[word.key for word in words] for words in _stretches(translation)]
+    return stretches, translated, [_runs(words, translated) for words in stretches]
+
+
+def copied(source: str, translation: str, close: bool = False) -> list[Run]:
+    """The runs of ``source`` words left unchanged in ``translation`` (plain text, tokens
+    and line breaks as boundaries) that hold enough counted words for the segment's length,
+    more between ``close`` languages."""
+    stretches, _, runs = _compared(source, translation)
+    return _copied(stretches, runs, close, None)
+
+
+def _copied(stretches: Stretches, runs: Runs, close: bool,
+            foreign: Collection[str] | None) -> list[Run]:
+    """``copied``'s runs; where ``foreign`` (case-folded words) is known, those holding one."""
     total = sum(word.counted for words in stretches for word in words)
     least = (MIN_WORDS_SHORT if total <= SHORT_SEGMENT else MIN_WORDS) + close * CLOSE_EXTRA
     found = []
-    for words in stretches:
-        for start, end in _runs(words, translated):
+    for words, spans in zip(stretches, runs, strict=True):
+        for start, end in spans:
             run = words[start:end]
             counted = sum(word.counted for word in run)
             if counted >= least and (foreign is None or any(w.key in foreign for w in run)):
@@ -185,29 +200,29 @@ def copied(source: str, translation: str, close: bool = False,
     return found
 
 
-def alone(source: str, translation: str, foreign: Collection[str]) -> list[str]:
-    """The ``foreign`` words (case-folded) of ``source`` judged on their own that
-    ``translation`` keeps, outside runs of kept words, as ``source`` writes them."""
-    translated = [[word.key for word in words] for words in _stretches(translation)]
+def _alone(stretches: Stretches, translated: list[list[str]], runs: Runs,
+           foreign: Collection[str]) -> list[str]:
+    """The ``foreign`` words (case-folded) of the source judged on their own that the
+    translation keeps, outside runs of kept words, as the source writes them."""
     kept = {key for words in translated for key in words}
     found: dict[str, str] = {}
-    for words in _stretches(source):
+    for words, spans in zip(stretches, runs, strict=True):
         # A word in a run of kept words is the run rule's to judge ("un coffee shop").
-        in_runs = {index for start, end in _runs(words, translated) for index in range(start, end)}
+        in_runs = {index for start, end in spans for index in range(start, end)}
         for index, word in enumerate(words):
             if word.alone and word.key in foreign and word.key in kept and index not in in_runs:
                 found.setdefault(word.key, word.text)
     return list(found.values())
 
 
-def foreign_words(source: str, source_language: str, target_language: str,
-                  close: bool = False) -> set[str] | None:
-    """The counted words of ``source`` (case-folded) that are foreign to the target language;
+def _foreign(stretches: Stretches, source_language: str, target_language: str,
+             close: bool) -> set[str] | None:
+    """The counted words of the source (case-folded) that are foreign to the target language;
     None where either language has no word list."""
     pair = (languages.primary(source_language), languages.primary(target_language))
     if not set(pair) <= lexicon.available():
         return None
-    keys = list({word.key for words in _stretches(source) for word in words if word.counted})
+    keys = list({word.key for words in stretches for word in words if word.counted})
     gap = MIN_GAP + close * CLOSE_GAP
     return {key for key, common, rare in zip(keys, lexicon.zipf(pair[0], keys),
                                              lexicon.zipf(pair[1], keys), strict=True)
@@ -217,9 +232,10 @@ def foreign_words(source: str, source_language: str, target_language: str,
 def left(source: str, translation: str, source_language: str, target_language: str) -> list[str]:
     """What ``translation`` leaves of ``source`` as it was: runs of words, then words alone."""
     close = languages.close(source_language, target_language)
-    foreign = foreign_words(source, source_language, target_language, close)
-    runs = [run.text for run in copied(source, translation, close, foreign)]
-    return runs if foreign is None else [*runs, *alone(source, translation, foreign)]
+    stretches, translated, runs = _compared(source, translation)
+    foreign = _foreign(stretches, source_language, target_language, close)
+    found = [run.text for run in _copied(stretches, runs, close, foreign)]
+    return found if foreign is None else [*found, *_alone(stretches, translated, runs, foreign)]
 
 
 def problems(units: Iterable[Unit], finders: Sequence[Finder], glossary: Mapping[str, str],
